@@ -1,0 +1,12 @@
+export { BackendError } from './backend-error.js';
+export { DuplicateTaskError } from './duplicate-task-error.js';
+export { ErrandError } from './errand-error.js';
+export { InvalidArgumentsError } from './invalid-arguments-error.js';
+export { InvalidOptionError } from './invalid-option-error.js';
+export { InvalidStateError } from './invalid-state-error.js';
+export { SchemaVersionError } from './schema-version-error.js';
+export { ShutdownError } from './shutdown-error.js';
+export { TaskCancelledError } from './task-cancelled-error.js';
+export { TaskNotFoundError } from './task-not-found-error.js';
+export { TaskTimeoutError } from './task-timeout-error.js';
+export { UnknownTaskError } from './unknown-task-error.js';

@@ -1,0 +1,69 @@
+import { newTaskId, type SnapshotBackend, type TaskRecord } from '../index.js';
+
+/**
+ * What a backend package gives the conformance suite: a way to make an
+ * isolated, empty store (its own schema, database file or key prefix).
+ */
+export interface ConformanceTarget {
+  /** Shown in test names, e.g. `'postgres'`. */
+  name: string;
+  /** Creates an isolated, empty store. Called once per test. */
+  setup(): Promise<ConformanceStore>;
+  /** Per-test timeout in ms for slow stores (default 20000). */
+  timeout?: number;
+}
+
+/** One isolated store made by {@link ConformanceTarget.setup}. */
+export interface ConformanceStore {
+  /**
+   * A new backend object connected to this store. Calling it twice gives two
+   * independent connections to the same data, as two instances would have.
+   */
+  connect(): SnapshotBackend;
+  /** Drops the store (schema, file, keys). Backends are closed before. */
+  teardown(): Promise<void>;
+}
+
+/** A complete record with every field set; `overrides` replace fields. */
+export function makeRecord(overrides: Partial<TaskRecord> = {}): TaskRecord {
+  const createdAt = overrides.createdAt ?? Date.now();
+  return {
+    id: newTaskId(createdAt),
+    name: 'conformance.task',
+    queue: 'default',
+    priority: 0,
+    tags: [],
+    args: [],
+    status: 'pending',
+    attempt: 0,
+    maxAttempts: 1,
+    createdAt,
+    startedAt: null,
+    finishedAt: null,
+    duration: null,
+    runAt: createdAt,
+    error: null,
+    stack: null,
+    logs: [],
+    progress: null,
+    result: null,
+    idempotencyKey: null,
+    owner: 'instance-a',
+    requeueOnInterrupt: false,
+    ...overrides,
+  };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * `@errand/core/testing`: the conformance suite every backend runs unchanged.
+ *
+ * ```ts
+ * // test/conformance.test.ts of a backend package
+ * import { runBackendConformance } from '@errand/core/testing';
+ * runBackendConformance({
+ *   name: 'sqlite',
+ *   async setup() {
+ *     const path = tempFile();
+ *     return { connect: () => new SqliteBackend({ path }), teardown: () => rm(path) };
+ *   },
+ * });
+ * ```
+ *
+ * Requires vitest (an optional peer dependency of `@errand/core`).
+ */
+import { backendCases } from './backend-cases.js';
+import type { ConformanceTarget } from './fixtures.js';
+
+export type { ConformanceStore, ConformanceTarget } from './fixtures.js';
+export { makeRecord, sleep, waitFor } from './fixtures.js';
+
+/** Registers the whole conformance suite for one backend. */
+export function runBackendConformance(target: ConformanceTarget): void {
+  backendCases(target);
+}
