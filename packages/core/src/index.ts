@@ -7,6 +7,20 @@ export type {
   WriteResult,
 } from './backend.js';
 export * from './errors/index.js';
+export type { TaskEvents, TaskSnapshot } from './events.js';
+export type { FlushHealth } from './flush-scheduler.js';
+export { assertJsonValue } from './json-value.js';
+export type { Durability, EnqueueOptions, ManagerOptions, TaskOptions } from './options.js';
+export { retryDelay } from './retry.js';
+export type { TaskContext } from './task-context.js';
+export {
+  type ManagerState,
+  type ManagerStats,
+  type StopOptions,
+  type TaskFunction,
+  type TaskHandle,
+  TaskManager,
+} from './task-manager.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { MemoryScheduleStore } from './memory-schedule-store.js';
 export {

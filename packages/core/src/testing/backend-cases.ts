@@ -9,7 +9,7 @@ const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
  * idempotency, history queries, heartbeats and claims.
  */
 export function backendCases(target: ConformanceTarget): void {
-  describe(`${target.name}: backend contract`, () => {
+  describe.skipIf(target.skip === true)(`${target.name}: backend contract`, () => {
     let store: ConformanceStore;
     const opened: SnapshotBackend[] = [];
 

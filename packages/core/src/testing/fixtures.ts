@@ -9,8 +9,8 @@ export interface ConformanceTarget {
   name: string;
   /** Creates an isolated, empty store. Called once per test. */
   setup(): Promise<ConformanceStore>;
-  /** Per-test timeout in ms for slow stores (default 20000). */
-  timeout?: number;
+  /** When true the suite is registered as skipped (see `requireService`). */
+  skip?: boolean;
 }
 
 /** One isolated store made by {@link ConformanceTarget.setup}. */

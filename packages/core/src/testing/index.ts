@@ -20,6 +20,7 @@ import type { ConformanceTarget } from './fixtures.js';
 
 export type { ConformanceStore, ConformanceTarget } from './fixtures.js';
 export { makeRecord, sleep, waitFor } from './fixtures.js';
+export { requireService } from './service-check.js';
 
 /** Registers the whole conformance suite for one backend. */
 export function runBackendConformance(target: ConformanceTarget): void {
