@@ -229,6 +229,9 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
    * ones run again; interrupted ones only when `requeueOnInterrupt`).
    */
   start(): Promise<void> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') {
+      return Promise.reject(new InvalidStateError(`the manager is ${this.#state}; a stopped manager cannot start again`));
+    }
     this.#startPromise ??= this.#start().catch((error: unknown) => {
       this.#startPromise = null;
       throw error;

@@ -17,6 +17,7 @@
  */
 import { backendCases } from './backend-cases.js';
 import type { ConformanceTarget } from './fixtures.js';
+import { managerCases } from './manager-cases.js';
 
 export type { ConformanceStore, ConformanceTarget } from './fixtures.js';
 export { makeRecord, sleep, waitFor } from './fixtures.js';
@@ -25,4 +26,5 @@ export { requireService } from './service-check.js';
 /** Registers the whole conformance suite for one backend. */
 export function runBackendConformance(target: ConformanceTarget): void {
   backendCases(target);
+  managerCases(target);
 }
