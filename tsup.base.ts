@@ -13,5 +13,7 @@ export const baseConfig = {
   target: 'node20',
   platform: 'node',
   splitting: false,
+  // import.meta.url in the CJS build (the chaos harness locates its worker with it).
+  shims: true,
   treeshake: true,
 } satisfies Options;

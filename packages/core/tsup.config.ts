@@ -3,7 +3,11 @@ import { baseConfig } from '../../tsup.base';
 
 export default defineConfig({
   ...baseConfig,
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'testing/index': 'src/testing/index.ts',
+    'testing/chaos-worker': 'src/testing/chaos-worker.ts',
+  },
   external: ['vitest'],
   esbuildPlugins: [
     {

@@ -13,6 +13,11 @@ runBackendConformance({
     const path = join(dir, 'tasks.db');
     return {
       connect: () => new SqliteBackend({ path }),
+      processBackend: {
+        module: new URL('../dist/index.js', import.meta.url).href,
+        exportName: 'SqliteBackend',
+        options: { path },
+      },
       teardown: () => rm(dir, { recursive: true, force: true }),
     };
   },

@@ -9,6 +9,7 @@ import {
   MemoryBackend,
   type SnapshotBackend,
   TaskManager,
+  type TaskSnapshot,
   TaskNotFoundError,
   UnknownTaskError,
 } from '../src/index.js';
@@ -57,7 +58,7 @@ describe('TaskManager in memory', () => {
     const manager = make();
     const events: string[] = [];
     for (const name of ['enqueued', 'started', 'success', 'failed', 'retrying'] as const) {
-      manager.on(name, (task) => events.push(`${name}:${task.attempt}`));
+      manager.on(name, (task: TaskSnapshot) => events.push(`${name}:${task.attempt}`));
     }
     let calls = 0;
     const flaky = manager.define(
@@ -254,7 +255,7 @@ describe('TaskManager in memory', () => {
       expect((error as InvalidArgumentsError).code).toBe('ERR_INVALID_ARGS');
     }
     // Plain JSON is fine, including null prototypes and undefined properties.
-    await expect(job.enqueue([{ a: [1, 'x', null, true, { b: 2.5 }] }, Object.create(null), { skip: undefined }] as []))
+    await expect(job.enqueue([{ a: [1, 'x', null, true, { b: 2.5 }] }, Object.create(null), { skip: undefined }] as unknown as []))
       .resolves.toEqual(expect.any(String));
     expect(manager.stats().counts.pending + manager.stats().counts.running + manager.stats().counts.success).toBe(1);
   });

@@ -1,4 +1,5 @@
 import { newTaskId, type SnapshotBackend, type TaskRecord } from '../index.js';
+import type { ProcessBackendSpec } from './chaos.js';
 
 /**
  * What a backend package gives the conformance suite: a way to make an
@@ -22,6 +23,11 @@ export interface ConformanceStore {
   connect(): SnapshotBackend;
   /** Drops the store (schema, file, keys). Backends are closed before. */
   teardown(): Promise<void>;
+  /**
+   * How a child process builds a backend on this store, for the cases with
+   * real separate processes (SIGKILL, takeover). Without it they are skipped.
+   */
+  processBackend?: ProcessBackendSpec;
 }
 
 /** A complete record with every field set; `overrides` replace fields. */

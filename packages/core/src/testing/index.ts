@@ -18,7 +18,9 @@
 import { backendCases } from './backend-cases.js';
 import type { ConformanceTarget } from './fixtures.js';
 import { managerCases } from './manager-cases.js';
+import { processCases } from './process-cases.js';
 
+export { type ChaosOptions, type ChaosReport, type ProcessBackendSpec, runProcessChaos } from './chaos.js';
 export type { ConformanceStore, ConformanceTarget } from './fixtures.js';
 export { makeRecord, sleep, waitFor } from './fixtures.js';
 export { requireService } from './service-check.js';
@@ -27,4 +29,5 @@ export { requireService } from './service-check.js';
 export function runBackendConformance(target: ConformanceTarget): void {
   backendCases(target);
   managerCases(target);
+  processCases(target);
 }

@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ChaosReport, runProcessChaos } from './chaos.js';
+import type { ConformanceStore, ConformanceTarget } from './fixtures.js';
+
+const LEASE_TTL = 2000;
+const TAKEOVER_INTERVAL = 250;
+
+/** What every chaos run must show: nothing accepted is lost, nothing runs twice. */
+function expectNothingLostNothingDoubled(report: ChaosReport): void {
+  expect(report.accepted.size).toBeGreaterThan(0);
+  for (const id of report.accepted) {
+    const record = report.records.get(id);
+    expect(record, `accepted task ${id} is stored`).toBeDefined();
+    expect(['success', 'interrupted'], `task ${id} is ${record!.status}`).toContain(record!.status);
+  }
+  for (const record of report.records.values()) {
+    expect(['success', 'interrupted'], `task ${record.id} finished`).toContain(record.status);
+    const runs = report.runs.get(record.id) ?? 0;
+    if (record.status === 'success') expect(runs, `task ${record.id} ran`).toBeGreaterThanOrEqual(1);
+    if (record.status === 'interrupted') {
+      // Only a task the victim was running is interrupted, and only one that may not run twice.
+      expect(record.name).toBe('chaos.plain');
+      expect(record.error).toContain(report.victimId);
+      expect(runs).toBe(1);
+    }
+    if (runs > 1) {
+      // A second attempt only for work marked requeueOnInterrupt that the victim was running.
+      expect(record.name, `task ${record.id} ran ${runs} times`).toBe('chaos.requeue');
+      expect(runs).toBe(2);
+    }
+  }
+  for (const [key, ids] of report.idsByKey) expect(ids.size, `key ${key} ran under ${[...ids]}`).toBe(1);
+}
+
+/**
+ * Cases with real separate processes; they run for targets whose stores say
+ * how a child process builds the backend (`processBackend`).
+ */
+export function processCases(target: ConformanceTarget): void {
+  describe.skipIf(target.skip === true)(`${target.name}: separate processes and SIGKILL`, () => {
+    let store: ConformanceStore;
+
+    beforeEach(async () => {
+      store = await target.setup();
+    });
+
+    afterEach(async () => {
+      await store.teardown();
+    });
+
+    it('3 processes, 3000 tasks, one SIGKILLed: nothing lost, nothing run twice, takeover without restart', async (context) => {
+      if (!store.processBackend) return context.skip('no processBackend given for this target');
+      const report = await runProcessChaos({
+        backend: store.processBackend,
+        connect: () => store.connect(),
+        processes: 3,
+        tasks: 3000,
+        leaseTtl: LEASE_TTL,
+        takeoverInterval: TAKEOVER_INTERVAL,
+      });
+      // Every key is enqueued by two processes, so 3000 enqueues are 1500 distinct tasks.
+      expect(report.accepted.size).toBe(1500);
+      expectNothingLostNothingDoubled(report);
+      expect(report.takeoverMs).toBeGreaterThan(0);
+      expect(report.takeoverMs).toBeLessThan(LEASE_TTL + TAKEOVER_INTERVAL + 2000);
+    }, 120_000);
+
+    it('a durable process killed with SIGKILL loses no accepted task: the next process recovers them', async (context) => {
+      if (!store.processBackend) return context.skip('no processBackend given for this target');
+      const report = await runProcessChaos({
+        backend: store.processBackend,
+        connect: () => store.connect(),
+        processes: 1,
+        tasks: 600,
+        killAfterAccepted: 300,
+        leaseTtl: LEASE_TTL,
+        takeoverInterval: TAKEOVER_INTERVAL,
+      });
+      expect(report.accepted.size).toBeGreaterThanOrEqual(300);
+      expectNothingLostNothingDoubled(report);
+    }, 120_000);
+  });
+}
