@@ -16,7 +16,9 @@ export default defineConfig({
       name: 'testing-imports-core',
       setup(build) {
         build.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) =>
-          args.importer.includes(`${'/'}testing${'/'}`) ? { path: '@errand/core', external: true } : undefined,
+          args.importer.includes(`${'/'}testing${'/'}`)
+            ? { path: '@errand/core', external: true }
+            : undefined,
         );
       },
     },

@@ -15,7 +15,9 @@ export function buildApp(manager: TaskManager, tasks: Tasks): FastifyInstance {
       return reply.status(status).send({ error: error.code, message: error.message });
     }
     const { statusCode, message } = error as { statusCode?: number; message?: string };
-    return reply.status(statusCode ?? 500).send({ error: 'ERR_INTERNAL', message: message ?? 'internal error' });
+    return reply
+      .status(statusCode ?? 500)
+      .send({ error: 'ERR_INTERNAL', message: message ?? 'internal error' });
   });
 
   app.post<{ Body: { email?: string } }>('/signup', async (request, reply) => {
@@ -31,26 +33,27 @@ export function buildApp(manager: TaskManager, tasks: Tasks): FastifyInstance {
   app.post<{ Body: { month?: string } }>('/reports', async (request, reply) => {
     const month = request.body?.month;
     if (typeof month !== 'string' || !/^\d{4}-\d{2}$/.test(month)) {
-      return reply.status(400).send({ error: 'ERR_BAD_REQUEST', message: 'body must be {"month": "YYYY-MM"}' });
+      return reply
+        .status(400)
+        .send({ error: 'ERR_BAD_REQUEST', message: 'body must be {"month": "YYYY-MM"}' });
     }
     const id = await tasks.buildReport.enqueue([month]);
     return reply.status(202).send({ id });
   });
 
-  app.get<{ Querystring: { status?: string; name?: string; cursor?: string; limit?: string; error?: string } }>(
-    '/tasks',
-    async (request) => {
-      const { status, name, cursor, limit, error } = request.query;
-      const query: TaskQuery = {
-        status: status ? (status.split(',') as TaskStatus[]) : undefined,
-        name: name ? name.split(',') : undefined,
-        cursor,
-        limit: limit ? Number(limit) : undefined,
-        errorContains: error,
-      };
-      return manager.query(query);
-    },
-  );
+  app.get<{
+    Querystring: { status?: string; name?: string; cursor?: string; limit?: string; error?: string };
+  }>('/tasks', async (request) => {
+    const { status, name, cursor, limit, error } = request.query;
+    const query: TaskQuery = {
+      status: status ? (status.split(',') as TaskStatus[]) : undefined,
+      name: name ? name.split(',') : undefined,
+      cursor,
+      limit: limit ? Number(limit) : undefined,
+      errorContains: error,
+    };
+    return manager.query(query);
+  });
 
   app.get<{ Params: { id: string } }>('/tasks/:id', async (request, reply) => {
     const task = await manager.get(request.params.id);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { TaskManager } from '@errand/core';
 import { SqliteBackend } from '@errand/backend-sqlite';
+import { TaskManager } from '@errand/core';
 import { buildApp } from './app.js';
 import { defineTasks } from './tasks.js';
 
@@ -20,9 +20,14 @@ manager.on('failed', (task) => console.error(`task ${task.name} ${task.id} faile
 manager.on('backendError', (error) => console.error(`backend: ${error.message}`));
 
 await manager.start();
-const address = await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' });
+const address = await app.listen({
+  port: Number(process.env.PORT ?? 3000),
+  host: process.env.HOST ?? '127.0.0.1',
+});
 console.log(`errand example listening on ${address} (tasks in ${dbPath})`);
-console.log(`try: curl -X POST ${address}/signup -H 'content-type: application/json' -d '{"email":"ada@example.com"}'`);
+console.log(
+  `try: curl -X POST ${address}/signup -H 'content-type: application/json' -d '{"email":"ada@example.com"}'`,
+);
 
 // Graceful shutdown: stop answering, let running tasks finish (up to 10 s), save the rest.
 let stopping = false;

@@ -42,7 +42,8 @@ export async function backupDatabase(db: Database.Database, options: BackupOptio
   await mkdir(options.dir, { recursive: true });
   const lockPath = join(options.dir, `.${prefix}.backup.lock`);
   const lock = await open(lockPath, 'wx').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EEXIST') throw new Error(`backup: another backup into ${options.dir} is running (${lockPath})`);
+    if (error.code === 'EEXIST')
+      throw new Error(`backup: another backup into ${options.dir} is running (${lockPath})`);
     throw error;
   });
   try {
@@ -53,8 +54,10 @@ export async function backupDatabase(db: Database.Database, options: BackupOptio
     const tempPath = join(options.dir, `.${name}.tmp`);
     try {
       await db.backup(tempPath);
-      const copy = new Database(tempPath, { readonly: true });
+      // The copy inherits WAL mode; a backup should be one self-contained file.
+      const copy = new Database(tempPath);
       try {
+        copy.pragma('journal_mode = DELETE');
         const check = copy.pragma('quick_check', { simple: true });
         if (check !== 'ok') throw new Error(`backup: quick_check of the copy failed: ${String(check)}`);
       } finally {
@@ -65,8 +68,13 @@ export async function backupDatabase(db: Database.Database, options: BackupOptio
       await rm(tempPath, { force: true });
       throw error;
     }
-    const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{8}T\\d{6}\\.\\d{3}Z(-\\d+)?\\.db$`);
-    const backups = (await readdir(options.dir)).filter((file) => pattern.test(file)).sort().reverse();
+    const pattern = new RegExp(
+      `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{8}T\\d{6}\\.\\d{3}Z(-\\d+)?\\.db$`,
+    );
+    const backups = (await readdir(options.dir))
+      .filter((file) => pattern.test(file))
+      .sort()
+      .reverse();
     const removed: string[] = [];
     for (const file of backups.slice(keep)) {
       await rm(join(options.dir, file), { force: true });

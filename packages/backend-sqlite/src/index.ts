@@ -75,7 +75,9 @@ export class SqliteBackend implements SnapshotBackend {
     }
     const prefix = options.tablePrefix ?? 'errand_';
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
-      throw new TypeError(`SqliteBackend: tablePrefix must be letters, digits and underscores, got "${prefix}"`);
+      throw new TypeError(
+        `SqliteBackend: tablePrefix must be letters, digits and underscores, got "${prefix}"`,
+      );
     }
     this.#options = options;
     this.#prefix = prefix;
@@ -138,9 +140,12 @@ export class SqliteBackend implements SnapshotBackend {
 
   async counts(query: NormalizedTaskQuery): Promise<StatusCounts> {
     const { sql, params } = whereClause(query, false);
-    const statement = this.#cached(`SELECT status, count(*) AS n FROM ${this.#prefix}tasks ${sql} GROUP BY status`);
+    const statement = this.#cached(
+      `SELECT status, count(*) AS n FROM ${this.#prefix}tasks ${sql} GROUP BY status`,
+    );
     const counts = emptyCounts();
-    for (const row of statement.all(...params) as Array<{ status: TaskStatus; n: number }>) counts[row.status] = row.n;
+    for (const row of statement.all(...params) as Array<{ status: TaskStatus; n: number }>)
+      counts[row.status] = row.n;
     return counts;
   }
 

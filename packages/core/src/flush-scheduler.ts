@@ -147,7 +147,8 @@ export class FlushScheduler {
   #startWrite(): Promise<void> {
     const inFlight = this.#write().finally(() => {
       this.#inFlight = null;
-      if (this.#waiters.length > 0 || (this.#urgent && this.#dirty.size > 0)) this.#kick(this.#waiters.length > 0);
+      if (this.#waiters.length > 0 || (this.#urgent && this.#dirty.size > 0))
+        this.#kick(this.#waiters.length > 0);
     });
     this.#inFlight = inFlight;
     return inFlight;

@@ -10,19 +10,9 @@ export * from './errors/index.js';
 export type { TaskEvents, TaskSnapshot } from './events.js';
 export type { FlushHealth } from './flush-scheduler.js';
 export { assertJsonValue } from './json-value.js';
-export type { Durability, EnqueueOptions, ManagerOptions, TaskOptions } from './options.js';
-export { retryDelay } from './retry.js';
-export type { TaskContext } from './task-context.js';
-export {
-  type ManagerState,
-  type ManagerStats,
-  type StopOptions,
-  type TaskFunction,
-  type TaskHandle,
-  TaskManager,
-} from './task-manager.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { MemoryScheduleStore } from './memory-schedule-store.js';
+export type { Durability, EnqueueOptions, ManagerOptions, TaskOptions } from './options.js';
 export {
   compareNewestFirst,
   decodeCursor,
@@ -32,8 +22,18 @@ export {
   normalizeQuery,
   toPage,
 } from './query-filter.js';
+export { retryDelay } from './retry.js';
 export type { JobRunOutcome, ScheduleStore, StoredJob, StoredTrigger } from './schedule-store.js';
+export type { TaskContext } from './task-context.js';
 export { newTaskId } from './task-id.js';
+export {
+  type ManagerState,
+  type ManagerStats,
+  type StopOptions,
+  type TaskFunction,
+  type TaskHandle,
+  TaskManager,
+} from './task-manager.js';
 export type { NormalizedTaskQuery, StatusCounts, TaskPage, TaskQuery } from './task-query.js';
 export {
   cloneRecord,

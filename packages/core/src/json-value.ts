@@ -19,7 +19,8 @@ function check(value: unknown, path: string, ancestors: unknown[] | null): void 
     case 'boolean':
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new InvalidArgumentsError(path, `is ${value}, which JSON turns into null`);
+      if (!Number.isFinite(value))
+        throw new InvalidArgumentsError(path, `is ${value}, which JSON turns into null`);
       return;
     case 'undefined':
       throw new InvalidArgumentsError(path, 'is undefined, which JSON drops or turns into null');

@@ -1,6 +1,6 @@
 import type { ClaimRequest, InstanceInfo, SnapshotBackend, WriteResult } from './backend.js';
-import { countRecords, queryRecords } from './query-filter.js';
 import { MemoryScheduleStore } from './memory-schedule-store.js';
+import { countRecords, queryRecords } from './query-filter.js';
 import type { NormalizedTaskQuery, StatusCounts } from './task-query.js';
 import { cloneRecord, holdsKey, isFinished, type TaskRecord } from './task-record.js';
 
@@ -111,7 +111,10 @@ export class MemoryBackend implements SnapshotBackend {
   }
 
   async instances(): Promise<InstanceInfo[]> {
-    return [...this.#data.instances.values()].map((instance) => ({ ...instance, meta: { ...instance.meta } }));
+    return [...this.#data.instances.values()].map((instance) => ({
+      ...instance,
+      meta: { ...instance.meta },
+    }));
   }
 
   async claim(request: ClaimRequest): Promise<TaskRecord[]> {

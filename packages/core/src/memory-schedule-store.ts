@@ -82,7 +82,8 @@ export class MemoryScheduleStore implements ScheduleStore {
   async due(now: number, limit: number): Promise<StoredJob[]> {
     const due: StoredJob[] = [];
     for (const job of this.#jobs.values()) {
-      if (!job.paused && !job.orphaned && job.nextRunAt !== null && job.nextRunAt <= now) due.push(copyJob(job));
+      if (!job.paused && !job.orphaned && job.nextRunAt !== null && job.nextRunAt <= now)
+        due.push(copyJob(job));
     }
     due.sort((a, b) => (a.nextRunAt ?? 0) - (b.nextRunAt ?? 0));
     return due.slice(0, limit);

@@ -146,12 +146,20 @@ export function resolveManagerOptions(options: ManagerOptions = {}): ResolvedMan
   if (durability === 'durable' && !options.backend) {
     throw new InvalidOptionError("durability 'durable' needs a backend to store tasks in");
   }
-  if (options.instanceId !== undefined && (typeof options.instanceId !== 'string' || options.instanceId === '')) {
+  if (
+    options.instanceId !== undefined &&
+    (typeof options.instanceId !== 'string' || options.instanceId === '')
+  ) {
     throw new InvalidOptionError('instanceId must be a non-empty string');
   }
   const leaseTtl = integer(options.leaseTtl, 'leaseTtl', 15_000, 50);
   const maxRecords = integer(options.maxRecords, 'maxRecords', 10_000, 0);
-  const heartbeatInterval = integer(options.heartbeatInterval, 'heartbeatInterval', Math.floor(leaseTtl / 3), 10);
+  const heartbeatInterval = integer(
+    options.heartbeatInterval,
+    'heartbeatInterval',
+    Math.floor(leaseTtl / 3),
+    10,
+  );
   if (heartbeatInterval >= leaseTtl) {
     throw new InvalidOptionError('heartbeatInterval must be shorter than leaseTtl');
   }
@@ -182,7 +190,8 @@ export function resolveTaskOptions(
   label = 'task options',
 ): ResolvedTaskOptions {
   const merged = { ...defaults, ...options };
-  const jitter = merged.jitter === true ? 1 : merged.jitter === false || merged.jitter === undefined ? 0 : merged.jitter;
+  const jitter =
+    merged.jitter === true ? 1 : merged.jitter === false || merged.jitter === undefined ? 0 : merged.jitter;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     throw new InvalidOptionError(`${label}: jitter must be a boolean or a number from 0 to 1`);
   }
@@ -197,7 +206,8 @@ export function resolveTaskOptions(
     jitter,
     timeout: merged.timeout ?? null,
     requeueOnInterrupt: merged.requeueOnInterrupt ?? false,
-    concurrency: merged.concurrency === undefined ? null : integer(merged.concurrency, `${label}: concurrency`, 1, 1),
+    concurrency:
+      merged.concurrency === undefined ? null : integer(merged.concurrency, `${label}: concurrency`, 1, 1),
   };
 }
 

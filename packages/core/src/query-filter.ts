@@ -50,7 +50,8 @@ export function normalizeQuery(query: TaskQuery = {}): NormalizedTaskQuery {
   const statuses = toList(query.status, 'status');
   if (statuses) {
     for (const status of statuses) {
-      if (!TASK_STATUSES.includes(status)) throw new InvalidOptionError(`query.status: unknown status "${status}"`);
+      if (!TASK_STATUSES.includes(status))
+        throw new InvalidOptionError(`query.status: unknown status "${status}"`);
     }
   }
   const limit = query.limit ?? DEFAULT_LIMIT;
@@ -96,7 +97,8 @@ export function matchesQuery(record: TaskRecord, query: NormalizedTaskQuery): bo
   if (query.since !== null && record.createdAt < query.since) return false;
   if (query.until !== null && record.createdAt >= query.until) return false;
   if (query.idempotencyKey !== null && record.idempotencyKey !== query.idempotencyKey) return false;
-  if (query.errorContains !== null && !record.error?.toLowerCase().includes(query.errorContains)) return false;
+  if (query.errorContains !== null && !record.error?.toLowerCase().includes(query.errorContains))
+    return false;
   return true;
 }
 

@@ -63,7 +63,12 @@ export interface ScheduleStore {
    * `nextRunAt`, and writes `task` (when given) in the same transaction.
    * Returns false when another instance won the tick.
    */
-  claimTick(id: string, expectedNextRunAt: number, nextRunAt: number | null, task: TaskRecord | null): Promise<boolean>;
+  claimTick(
+    id: string,
+    expectedNextRunAt: number,
+    nextRunAt: number | null,
+    task: TaskRecord | null,
+  ): Promise<boolean>;
   /** Records the outcome of a run. */
   recordOutcome(id: string, at: number, outcome: JobRunOutcome): Promise<void>;
   /** Jobs due at or before `now` (store clock), not paused, not orphaned. */

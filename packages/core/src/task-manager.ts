@@ -24,15 +24,20 @@ import {
   resolveTaskOptions,
   type TaskOptions,
 } from './options.js';
-import { queryRecords, toPage } from './query-filter.js';
-import { normalizeQuery } from './query-filter.js';
+import { normalizeQuery, queryRecords, toPage } from './query-filter.js';
 import { ReadyQueue } from './ready-queue.js';
 import { retryDelay } from './retry.js';
 import { AttemptContext, type ContextHost, type TaskContext } from './task-context.js';
 import { newTaskId } from './task-id.js';
 import type { StatusCounts, TaskPage, TaskQuery } from './task-query.js';
-import { cloneRecord, FINISHED_STATUSES, isFinished, type TaskRecord, type TaskStatus } from './task-record.js';
-import { type TaskDefinition, type TaskState, newState } from './task-state.js';
+import {
+  cloneRecord,
+  FINISHED_STATUSES,
+  isFinished,
+  type TaskRecord,
+  type TaskStatus,
+} from './task-record.js';
+import { newState, type TaskDefinition, type TaskState } from './task-state.js';
 import { TaskStore } from './task-store.js';
 
 /** A task function: `ctx` first, then the arguments given to `enqueue()`. */
@@ -42,7 +47,9 @@ export type TaskFunction<A extends unknown[], R> = (ctx: TaskContext, ...args: A
 export interface TaskHandle<A extends unknown[], R> {
   readonly name: string;
   /** Enqueues one run with these arguments; resolves to the task id. */
-  enqueue(...params: A extends [] ? [args?: A, options?: EnqueueOptions] : [args: A, options?: EnqueueOptions]): Promise<string>;
+  enqueue(
+    ...params: A extends [] ? [args?: A, options?: EnqueueOptions] : [args: A, options?: EnqueueOptions]
+  ): Promise<string>;
   /** Phantom field carrying the result type for tooling; always undefined. */
   readonly __result?: R;
 }
@@ -79,7 +86,10 @@ const RETRYABLE: readonly TaskStatus[] = ['failed', 'interrupted', 'cancelled', 
 
 function errorOf(value: unknown): { message: string; stack: string | null } {
   if (value instanceof Error) return { message: value.message || value.name, stack: value.stack ?? null };
-  return { message: typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), stack: null };
+  return {
+    message: typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)),
+    stack: null,
+  };
 }
 
 /**
@@ -149,15 +159,21 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
    * Registers a task function under `name` and returns a typed handle.
    * Define every task before `start()`, so that recovery can run them.
    */
-  define<A extends unknown[], R>(name: string, fn: TaskFunction<A, R>, options?: TaskOptions): TaskHandle<A, R> {
+  define<A extends unknown[], R>(
+    name: string,
+    fn: TaskFunction<A, R>,
+    options?: TaskOptions,
+  ): TaskHandle<A, R> {
     if (typeof name !== 'string' || name === '' || name.length > 255) {
       throw new InvalidOptionError('define: name must be a string of 1 to 255 characters');
     }
     if (typeof fn !== 'function') throw new InvalidOptionError(`define("${name}"): fn must be a function`);
-    if (this.#definitions.has(name)) throw new DuplicateTaskError(`a task named "${name}" is already defined`);
+    if (this.#definitions.has(name))
+      throw new DuplicateTaskError(`a task named "${name}" is already defined`);
     const resolved = resolveTaskOptions(options, this.#options.taskDefaults, `define("${name}")`);
     this.#definitions.set(name, { name, fn, options: resolved });
-    const enqueue = (args?: unknown[], enqueueOptions?: EnqueueOptions) => this.enqueue(name, args ?? [], enqueueOptions);
+    const enqueue = (args?: unknown[], enqueueOptions?: EnqueueOptions) =>
+      this.enqueue(name, args ?? [], enqueueOptions);
     return { name, enqueue } as unknown as TaskHandle<A, R>;
   }
 
@@ -230,7 +246,9 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
    */
   start(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') {
-      return Promise.reject(new InvalidStateError(`the manager is ${this.#state}; a stopped manager cannot start again`));
+      return Promise.reject(
+        new InvalidStateError(`the manager is ${this.#state}; a stopped manager cannot start again`),
+      );
     }
     this.#startPromise ??= this.#start().catch((error: unknown) => {
       this.#startPromise = null;
@@ -305,7 +323,9 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
     const record = state?.record ?? (backend ? await this.#call('get', () => backend.get(id)) : null);
     if (!record) throw new TaskNotFoundError(`no task with id ${id}`);
     if (!RETRYABLE.includes(record.status)) {
-      throw new InvalidStateError(`task ${id} is ${record.status}; only failed, interrupted, cancelled or rejected tasks can be retried`);
+      throw new InvalidStateError(
+        `task ${id} is ${record.status}; only failed, interrupted, cancelled or rejected tasks can be retried`,
+      );
     }
     const definition = this.#definitions.get(record.name);
     if (!definition) throw new UnknownTaskError(`no task named "${record.name}" is defined in this instance`);
@@ -343,7 +363,9 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
       });
       if (!outcome.stored) {
         restore();
-        throw new InvalidStateError(`task ${id} cannot be retried: task ${outcome.existingId} now holds its idempotency key`);
+        throw new InvalidStateError(
+          `task ${id} cannot be retried: task ${outcome.existingId} now holds its idempotency key`,
+        );
       }
     }
     this.#schedule(state);
@@ -463,7 +485,9 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
       for (const state of this.#store.values()) {
         if (state.record.status === 'running' && state.abortReason === null) {
           state.abortReason = 'shutdown';
-          state.controller?.abort(new ShutdownError(`the manager stopped before task ${state.record.id} finished`));
+          state.controller?.abort(
+            new ShutdownError(`the manager stopped before task ${state.record.id} finished`),
+          );
         }
       }
       await Promise.allSettled(this.#attempts);
@@ -480,7 +504,9 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
         await this.#flush.drain();
       } catch (error) {
         flushError = error;
-        this.#options.logger.error('final flush failed; unsaved records are lost', { error: errorOf(error).message });
+        this.#options.logger.error('final flush failed; unsaved records are lost', {
+          error: errorOf(error).message,
+        });
       }
       await backend.removeInstance(this.instanceId).catch((error: unknown) => {
         this.#reportBackendError(new BackendError(backend.name, 'removeInstance', error));
@@ -542,7 +568,8 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
       total += claimed.length;
       if (claimed.length < limit) break;
     }
-    if (total > 0) this.#options.logger.info(`took over ${total} unfinished task(s)`, { instanceId: this.instanceId });
+    if (total > 0)
+      this.#options.logger.info(`took over ${total} unfinished task(s)`, { instanceId: this.instanceId });
     return total;
   }
 
@@ -610,7 +637,9 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
   }
 
   #canStart(definition: TaskDefinition): boolean {
-    return this.#state === 'running' && this.#limiter.canStart(definition.name, definition.options.concurrency);
+    return (
+      this.#state === 'running' && this.#limiter.canStart(definition.name, definition.options.concurrency)
+    );
   }
 
   #pump(): void {
@@ -681,7 +710,12 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
     const { record } = state;
     const definition = this.#definitions.get(record.name)!;
     if (state.abortReason !== null) {
-      this.#settle(state, definition, false, state.abortReason === 'cancel' ? new TaskCancelledError('cancelled') : null);
+      this.#settle(
+        state,
+        definition,
+        false,
+        state.abortReason === 'cancel' ? new TaskCancelledError('cancelled') : null,
+      );
       return;
     }
     const controller = new AbortController();
@@ -770,7 +804,11 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
     const flush = this.#flush;
     if (!flush) return;
     const { status } = state.record;
-    if (status === 'success' || status === 'failed' || (state.persisted && this.#options.durability === 'durable')) {
+    if (
+      status === 'success' ||
+      status === 'failed' ||
+      (state.persisted && this.#options.durability === 'durable')
+    ) {
       flush.flushSoon(state);
     } else if (isFinished(status) || state.persisted) {
       flush.markDirty(state);

@@ -7,7 +7,10 @@ import { fromRow, type TaskRow } from '../row.js';
  * transaction: the select and the updates cannot interleave with another
  * process's claim, so no task is given to two instances.
  */
-export function prepareClaim(db: Database.Database, p: string): (request: ClaimRequest, now: number) => TaskRecord[] {
+export function prepareClaim(
+  db: Database.Database,
+  p: string,
+): (request: ClaimRequest, now: number) => TaskRecord[] {
   const candidates = (names: number) =>
     db.prepare(
       `SELECT t.* FROM ${p}tasks t

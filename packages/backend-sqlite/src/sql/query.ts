@@ -5,7 +5,10 @@ import type { NormalizedTaskQuery } from '@errand/core';
  * filter lands on an index: (status|name, created_at, id) or the
  * idempotency-key index; the cursor is a row-value comparison.
  */
-export function whereClause(query: NormalizedTaskQuery, withCursor: boolean): { sql: string; params: unknown[] } {
+export function whereClause(
+  query: NormalizedTaskQuery,
+  withCursor: boolean,
+): { sql: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
   const list = (column: string, values: readonly string[]) => {

@@ -11,7 +11,10 @@ const FINISHED = "('success', 'failed', 'interrupted', 'cancelled', 'rejected')"
  * writing inside that transaction is atomic across processes; the partial
  * unique index backs it up.
  */
-export function prepareWrite(db: Database.Database, p: string): (records: readonly TaskRecord[]) => WriteResult {
+export function prepareWrite(
+  db: Database.Database,
+  p: string,
+): (records: readonly TaskRecord[]) => WriteResult {
   const columns = TASK_COLUMNS.join(', ');
   const updates = TASK_COLUMNS.filter((column) => column !== 'id')
     .map((column) => `${column} = excluded.${column}`)

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { normalizeQuery, toPage, type SnapshotBackend, type TaskPage, type TaskQuery, type TaskRecord } from '../index.js';
+import {
+  normalizeQuery,
+  type SnapshotBackend,
+  type TaskPage,
+  type TaskQuery,
+  type TaskRecord,
+  toPage,
+} from '../index.js';
 import { type ConformanceStore, type ConformanceTarget, makeRecord } from './fixtures.js';
 
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -52,7 +59,11 @@ export function backendCases(target: ConformanceTarget): void {
         queue: 'mail',
         priority: 7,
         tags: ['billing', 'ünïcødé'],
-        args: [{ to: 'a@example.com', nested: { list: [1, 2.5, null, true, 'x'] } }, 42, 'text "quoted" \\ \n'],
+        args: [
+          { to: 'a@example.com', nested: { list: [1, 2.5, null, true, 'x'] } },
+          42,
+          'text "quoted" \\ \n',
+        ],
         status: 'failed',
         attempt: 3,
         maxAttempts: 4,
@@ -199,7 +210,15 @@ export function backendCases(target: ConformanceTarget): void {
       expect(ids(await all(backend, { errorContains: '%' }))).toEqual([]);
       expect(ids(await all(backend, { errorContains: '_' }))).toEqual([]);
       const counts = await backend.counts(normalizeQuery());
-      expect(counts).toEqual({ pending: 1, running: 0, success: 1, failed: 2, interrupted: 0, cancelled: 1, rejected: 0 });
+      expect(counts).toEqual({
+        pending: 1,
+        running: 0,
+        success: 1,
+        failed: 2,
+        interrupted: 0,
+        cancelled: 1,
+        rejected: 0,
+      });
       expect((await backend.counts(normalizeQuery({ name: 'b' }))).failed).toBe(1);
     });
 
@@ -275,7 +294,14 @@ export function backendCases(target: ConformanceTarget): void {
         makeRecord({ owner: 'me', status: 'pending' }),
         makeRecord({ owner: 'gone', status: 'pending', name: 'unknown.task' }),
       ];
-      await backend.write([pendingDead, runningDead, runningRequeue, interruptedRequeue, ownerless, ...untouched]);
+      await backend.write([
+        pendingDead,
+        runningDead,
+        runningRequeue,
+        interruptedRequeue,
+        ownerless,
+        ...untouched,
+      ]);
       await new Promise((resolve) => setTimeout(resolve, 20));
 
       const claimed = await backend.claim({ instanceId: 'me', names: ['conformance.task'], limit: 100 });

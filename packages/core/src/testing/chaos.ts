@@ -134,18 +134,35 @@ export async function runProcessChaos(options: ChaosOptions): Promise<ChaosRepor
   await reader.open({ logger: { debug() {}, info() {}, warn() {}, error() {} } });
   try {
     await writeFile(runsFile, '');
-    const base = { backend: options.backend, keyModulo: Math.ceil(tasks / 2), runsFile, leaseTtl, takeoverInterval };
+    const base = {
+      backend: options.backend,
+      keyModulo: Math.ceil(tasks / 2),
+      runsFile,
+      leaseTtl,
+      takeoverInterval,
+    };
     for (let i = 0; i < processes; i++) {
       await writeFile(acceptedFile(i), '');
       const range: [number, number] = [i * share, i === processes - 1 ? tasks : (i + 1) * share];
       workers.push(
-        spawnWorker({ ...base, instanceId: `chaos-${i}`, range, acceptedFile: acceptedFile(i), taskMs: [2, 20] }),
+        spawnWorker({
+          ...base,
+          instanceId: `chaos-${i}`,
+          range,
+          acceptedFile: acceptedFile(i),
+          taskMs: [2, 20],
+        }),
       );
     }
     const failed = () => workers.find((w) => w.messages.some((m) => m.type === 'error'));
     const doomed = workers[victim]!;
-    await until(() => doomed.accepted >= killAfter || !!failed() || doomed.enqueued, deadline, 'the victim to accept tasks');
-    if (failed()) throw new Error(`chaos worker failed: ${failed()!.messages.find((m) => m.type === 'error')?.message}`);
+    await until(
+      () => doomed.accepted >= killAfter || !!failed() || doomed.enqueued,
+      deadline,
+      'the victim to accept tasks',
+    );
+    if (failed())
+      throw new Error(`chaos worker failed: ${failed()!.messages.find((m) => m.type === 'error')?.message}`);
     doomed.child.kill('SIGKILL');
     const killedAt = Date.now();
     await until(() => doomed.exited, deadline, 'the victim to die');
@@ -162,13 +179,17 @@ export async function runProcessChaos(options: ChaosOptions): Promise<ChaosRepor
     }
     const survivors = workers.filter((w) => w !== doomed);
     await until(() => survivors.every((w) => w.enqueued) || !!failed(), deadline, 'the survivors to enqueue');
-    if (failed()) throw new Error(`chaos worker failed: ${failed()!.messages.find((m) => m.type === 'error')?.message}`);
+    if (failed())
+      throw new Error(`chaos worker failed: ${failed()!.messages.find((m) => m.type === 'error')?.message}`);
     const victimId = `chaos-${victim}`;
     let takeoverMs = -1;
     await until(
       async () => {
-        const unfinished = await reader.query(normalizeQuery({ status: ['pending', 'running'], limit: 1000 }));
-        if (takeoverMs < 0 && !unfinished.some((record) => record.owner === victimId)) takeoverMs = Date.now() - killedAt;
+        const unfinished = await reader.query(
+          normalizeQuery({ status: ['pending', 'running'], limit: 1000 }),
+        );
+        if (takeoverMs < 0 && !unfinished.some((record) => record.owner === victimId))
+          takeoverMs = Date.now() - killedAt;
         return unfinished.length === 0;
       },
       deadline,
@@ -189,9 +210,8 @@ export async function runProcessChaos(options: ChaosOptions): Promise<ChaosRepor
       if (!line) continue;
       const [id, , , , key] = line.split(' ') as [string, string, string, string, string];
       runs.set(id, (runs.get(id) ?? 0) + 1);
-      let ids = idsByKey.get(key);
-      if (!ids) idsByKey.set(key, (ids = new Set()));
-      ids.add(id);
+      const ids = idsByKey.get(key) ?? new Set<string>();
+      idsByKey.set(key, ids.add(id));
     }
     const records = new Map((await allRecords(reader)).map((record) => [record.id, record]));
     return { accepted, records, runs, idsByKey, victimId, takeoverMs };

@@ -12,6 +12,12 @@ export interface ConformanceTarget {
   setup(): Promise<ConformanceStore>;
   /** When true the suite is registered as skipped (see `requireService`). */
   skip?: boolean;
+  /**
+   * False for a store that cannot be shared between processes (the memory
+   * backend): the cases with real separate processes are then left out.
+   * Every other store must give `processBackend` from `setup()`.
+   */
+  multiProcess?: boolean;
 }
 
 /** One isolated store made by {@link ConformanceTarget.setup}. */
@@ -25,7 +31,8 @@ export interface ConformanceStore {
   teardown(): Promise<void>;
   /**
    * How a child process builds a backend on this store, for the cases with
-   * real separate processes (SIGKILL, takeover). Without it they are skipped.
+   * real separate processes (SIGKILL, takeover). Required unless the target
+   * says `multiProcess: false`.
    */
   processBackend?: ProcessBackendSpec;
 }
@@ -66,7 +73,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ManagerOptions, normalizeQuery, type SnapshotBackend, type TaskContext, TaskManager } from '../index.js';
+import {
+  type ManagerOptions,
+  normalizeQuery,
+  type SnapshotBackend,
+  type TaskContext,
+  TaskManager,
+} from '../index.js';
 import { type ConformanceStore, type ConformanceTarget, makeRecord, sleep, waitFor } from './fixtures.js';
 
 const quiet = { logger: false as const };
@@ -93,7 +99,8 @@ export function managerCases(target: ConformanceTarget): void {
       try {
         const [okId, badId] = await Promise.all([ok.enqueue(), bad.enqueue()]);
         await waitFor(
-          async () => (await reader.get(okId))?.status === 'success' && (await reader.get(badId))?.status === 'failed',
+          async () =>
+            (await reader.get(okId))?.status === 'success' && (await reader.get(badId))?.status === 'failed',
           3000,
           'finished records in the store',
         );
@@ -123,7 +130,11 @@ export function managerCases(target: ConformanceTarget): void {
       await waitFor(() => ran.length === 2, 5000, 'requeued and delayed tasks to run');
       expect(ran.sort()).toEqual([slowIdempotent, delayed].sort());
       expect(await second.get(slow)).toMatchObject({ status: 'interrupted', owner: 'first' });
-      expect(await second.get(slowIdempotent)).toMatchObject({ status: 'success', owner: 'second', attempt: 2 });
+      expect(await second.get(slowIdempotent)).toMatchObject({
+        status: 'success',
+        owner: 'second',
+        attempt: 2,
+      });
       const delayedRecord = await second.get(delayed);
       expect(delayedRecord?.status).toBe('success');
       expect(delayedRecord!.startedAt!).toBeGreaterThanOrEqual(delayedRecord!.runAt);
@@ -146,7 +157,11 @@ export function managerCases(target: ConformanceTarget): void {
           expect(stored?.status === 'pending' || stored?.status === 'running').toBe(true);
         }
         gate.open();
-        await waitFor(async () => (await reader.counts(normalizeQuery())).success === 50, 5000, 'all stored as success');
+        await waitFor(
+          async () => (await reader.counts(normalizeQuery())).success === 50,
+          5000,
+          'all stored as success',
+        );
       } finally {
         await reader.close();
       }
@@ -185,7 +200,9 @@ export function managerCases(target: ConformanceTarget): void {
     it('runs each recovered task exactly once when two managers start at once', async () => {
       const seed = store.connect();
       await seed.open({ logger: console });
-      const records = Array.from({ length: 200 }, (_, i) => makeRecord({ name: 'shared', owner: 'dead', args: [i] }));
+      const records = Array.from({ length: 200 }, (_, i) =>
+        makeRecord({ name: 'shared', owner: 'dead', args: [i] }),
+      );
       await seed.write(records);
       await seed.close();
 
@@ -204,7 +221,11 @@ export function managerCases(target: ConformanceTarget): void {
       await waitFor(() => runs.size === 200, 10_000, 'all 200 tasks to run');
       await sleep(100);
       for (const [id, instances] of runs) expect(instances, `task ${id}`).toHaveLength(1);
-      await waitFor(async () => (await a.counts({ name: 'shared' })).success === 200, 5000, '200 successes stored');
+      await waitFor(
+        async () => (await a.counts({ name: 'shared' })).success === 200,
+        5000,
+        '200 successes stored',
+      );
     });
 
     it('honours idempotency keys across two managers enqueueing at once', async () => {
@@ -237,7 +258,13 @@ export function managerCases(target: ConformanceTarget): void {
     it('takes over the running tasks of an instance that stopped heartbeating', async () => {
       const lease = { leaseTtl: 600, heartbeatInterval: 100, takeoverInterval: 100 };
       const doomed = crashable(store.connect());
-      const a = new TaskManager({ backend: doomed.backend, durability: 'durable', instanceId: 'doomed', ...quiet, ...lease });
+      const a = new TaskManager({
+        backend: doomed.backend,
+        durability: 'durable',
+        instanceId: 'doomed',
+        ...quiet,
+        ...lease,
+      });
       managers.push(a);
       a.define('steady', untilAborted, { requeueOnInterrupt: true });
       a.define('fragile', untilAborted);
@@ -264,7 +291,11 @@ export function managerCases(target: ConformanceTarget): void {
         expect((await b.get(id))?.error).toContain('doomed');
       }
       for (const id of steady) {
-        await waitFor(async () => (await b.get(id))?.status === 'success', 3000, `task ${id} stored as success`);
+        await waitFor(
+          async () => (await b.get(id))?.status === 'success',
+          3000,
+          `task ${id} stored as success`,
+        );
       }
     });
 

@@ -37,21 +37,26 @@ function expectNothingLostNothingDoubled(report: ChaosReport): void {
  * how a child process builds the backend (`processBackend`).
  */
 export function processCases(target: ConformanceTarget): void {
+  if (target.multiProcess === false) return;
   describe.skipIf(target.skip === true)(`${target.name}: separate processes and SIGKILL`, () => {
     let store: ConformanceStore;
 
     beforeEach(async () => {
       store = await target.setup();
+      if (!store.processBackend) {
+        throw new Error(
+          `${target.name}: setup() must return processBackend, or the target must say multiProcess: false`,
+        );
+      }
     });
 
     afterEach(async () => {
       await store.teardown();
     });
 
-    it('3 processes, 3000 tasks, one SIGKILLed: nothing lost, nothing run twice, takeover without restart', async (context) => {
-      if (!store.processBackend) return context.skip('no processBackend given for this target');
+    it('3 processes, 3000 tasks, one SIGKILLed: nothing lost, nothing run twice, takeover without restart', async () => {
       const report = await runProcessChaos({
-        backend: store.processBackend,
+        backend: store.processBackend!,
         connect: () => store.connect(),
         processes: 3,
         tasks: 3000,
@@ -65,10 +70,9 @@ export function processCases(target: ConformanceTarget): void {
       expect(report.takeoverMs).toBeLessThan(LEASE_TTL + TAKEOVER_INTERVAL + 2000);
     }, 120_000);
 
-    it('a durable process killed with SIGKILL loses no accepted task: the next process recovers them', async (context) => {
-      if (!store.processBackend) return context.skip('no processBackend given for this target');
+    it('a durable process killed with SIGKILL loses no accepted task: the next process recovers them', async () => {
       const report = await runProcessChaos({
-        backend: store.processBackend,
+        backend: store.processBackend!,
         connect: () => store.connect(),
         processes: 1,
         tasks: 600,
