@@ -56,6 +56,8 @@ export class FlushScheduler {
   /** Ids in the write now in flight, so eviction leaves them alone. */
   #inFlightIds = new Set<string>();
   #inFlight: Promise<void> | null = null;
+  /** A write is due on the next macrotask (see #kick). */
+  #scheduled = false;
   #urgent = false;
   #retryTimer: NodeJS.Timeout | null = null;
   #retryDelay = FIRST_RETRY_MS;
@@ -132,7 +134,7 @@ export class FlushScheduler {
   }
 
   #kick(required = false): void {
-    if (this.#inFlight) {
+    if (this.#inFlight || this.#scheduled) {
       if (required) this.#urgent = true;
       return;
     }
@@ -140,7 +142,14 @@ export class FlushScheduler {
     // waiting on a required write is told about the outage at once instead.
     if (this.#retryTimer && !required) return;
     if (this.#dirty.size === 0 && this.#waiters.length === 0) return;
-    void this.#startWrite();
+    // Start on the next macrotask, not now: everything enqueued in this tick
+    // joins the same write. A synchronous driver (better-sqlite3) is never
+    // "in flight", so without this each enqueue would get its own commit.
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (!this.#inFlight) void this.#startWrite();
+    });
   }
 
   /** Starts one write; when it ends, starts the next if callers are waiting. */

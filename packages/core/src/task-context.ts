@@ -32,19 +32,33 @@ export class AttemptContext implements TaskContext {
   readonly name: string;
   readonly attempt: number;
   readonly idempotencyKey: string | null;
-  readonly signal: AbortSignal;
   readonly #state: TaskState;
   readonly #host: ContextHost;
+  #signal: AbortSignal | null = null;
 
-  constructor(state: TaskState, signal: AbortSignal, host: ContextHost) {
+  constructor(state: TaskState, host: ContextHost) {
     const { record } = state;
     this.id = record.id;
     this.name = record.name;
     this.attempt = record.attempt;
     this.idempotencyKey = record.idempotencyKey;
-    this.signal = signal;
     this.#state = state;
     this.#host = host;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#signal === null) {
+      // Made on first use: an AbortController per attempt would cost more than the
+      // whole dispatch of a small task. An attempt already ended gets an aborted one.
+      const state = this.#state;
+      if (this.#live() && state.interrupt !== null) {
+        state.controller ??= new AbortController();
+        this.#signal = state.controller.signal;
+      } else {
+        this.#signal = AbortSignal.abort(new Error('the attempt has ended'));
+      }
+    }
+    return this.#signal;
   }
 
   #live(): boolean {

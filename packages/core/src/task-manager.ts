@@ -111,7 +111,8 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
   readonly #delayed: DelayQueue;
   readonly #limiter: ConcurrencyLimiter;
   readonly #contextHost: ContextHost;
-  readonly #attempts = new Set<Promise<void>>();
+  /** Resolved whenever the last running attempt settles (stop() waits on it). */
+  #idleWaiters: Array<() => void> = [];
   /** Durable enqueues and starts waiting for their commit. */
   readonly #commits = new Set<Promise<unknown>>();
   #flush: FlushScheduler | null = null;
@@ -391,7 +392,7 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
     }
     if (record.status === 'running' && state.abortReason === null) {
       state.abortReason = 'cancel';
-      state.controller?.abort(new TaskCancelledError(`task ${id} was cancelled`));
+      state.interrupt?.(new TaskCancelledError(`task ${id} was cancelled`));
       return true;
     }
     return false;
@@ -473,24 +474,22 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
     this.#delayed.stop();
     if (this.#recovering) await this.#recovering;
     await Promise.allSettled(this.#commits);
-    if (this.#attempts.size > 0) {
+    if (this.#limiter.running > 0) {
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise((resolve) => {
         timer = setTimeout(resolve, timeout);
       });
-      await Promise.race([Promise.allSettled(this.#attempts), grace]);
+      await Promise.race([this.#idle(), grace]);
       clearTimeout(timer);
     }
-    if (this.#attempts.size > 0) {
+    if (this.#limiter.running > 0) {
       for (const state of this.#store.values()) {
         if (state.record.status === 'running' && state.abortReason === null) {
           state.abortReason = 'shutdown';
-          state.controller?.abort(
-            new ShutdownError(`the manager stopped before task ${state.record.id} finished`),
-          );
+          state.interrupt?.(new ShutdownError(`the manager stopped before task ${state.record.id} finished`));
         }
       }
-      await Promise.allSettled(this.#attempts);
+      await this.#idle();
     }
     let flushError: unknown = null;
     const backend = this.#options.backend;
@@ -701,25 +700,22 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
 
   /** Runs the attempt on a later microtask, so `enqueue()` returns first. */
   #launch(state: TaskState): void {
-    const attempt = Promise.resolve().then(() => this.#execute(state));
-    this.#attempts.add(attempt);
-    attempt.then(() => this.#attempts.delete(attempt));
+    queueMicrotask(() => void this.#execute(state));
+  }
+
+  /** Resolves once no attempt runs (slots are held from start to settle). */
+  #idle(): Promise<void> {
+    if (this.#limiter.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   async #execute(state: TaskState): Promise<void> {
     const { record } = state;
     const definition = this.#definitions.get(record.name)!;
     if (state.abortReason !== null) {
-      this.#settle(
-        state,
-        definition,
-        false,
-        state.abortReason === 'cancel' ? new TaskCancelledError('cancelled') : null,
-      );
+      this.#settle(state, definition, false, state.abortReason === 'cancel' ? new TaskCancelledError('cancelled') : null);
       return;
     }
-    const controller = new AbortController();
-    state.controller = controller;
     this.emit('started', record);
     const timeout = definition.options.timeout;
     let timer: NodeJS.Timeout | undefined;
@@ -727,20 +723,28 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
     let value: unknown;
     try {
       value = await new Promise<unknown>((resolve, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+        // Timeout, cancel and shutdown end the attempt here, whether or not the
+        // function listens to its signal; a late result is then ignored.
+        state.interrupt = (reason) => {
+          state.interrupt = null;
+          state.controller?.abort(reason);
+          reject(reason);
+        };
         if (timeout !== null) {
           timer = setTimeout(() => {
-            controller.abort(new TaskTimeoutError(`task "${record.name}" timed out after ${timeout} ms`));
+            state.interrupt?.(new TaskTimeoutError(`task "${record.name}" timed out after ${timeout} ms`));
           }, timeout);
         }
-        const context = new AttemptContext(state, controller.signal, this.#contextHost);
-        Promise.resolve(definition.fn(context, ...record.args)).then(resolve, reject);
+        const returned = definition.fn(new AttemptContext(state, this.#contextHost), ...record.args);
+        if (returned instanceof Promise) returned.then(resolve, reject);
+        else resolve(returned);
       });
     } catch (error) {
       ok = false;
       value = error;
     } finally {
       clearTimeout(timer);
+      state.interrupt = null;
       state.controller = null;
     }
     this.#settle(state, definition, ok, value);
@@ -792,6 +796,9 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
       this.#evict();
     }
     this.#pump();
+    if (this.#limiter.running === 0 && this.#idleWaiters.length > 0) {
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
   }
 
   #finish(state: TaskState, status: TaskStatus, now: number): void {

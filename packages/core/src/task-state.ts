@@ -21,7 +21,10 @@ export interface TaskState {
   /** The backend has a row for this task (so its changes must reach it). */
   persisted: boolean;
   location: TaskLocation;
+  /** Created on the first read of `ctx.signal`: most tasks never read it, and it is costly. */
   controller: AbortController | null;
+  /** Ends the running attempt at once with this reason (timeout, cancel, shutdown). */
+  interrupt: ((reason: Error) => void) | null;
   /** Why the running attempt was aborted, when the manager aborted it. */
   abortReason: 'cancel' | 'shutdown' | null;
   /** Settles once the task is accepted: its id, or the id of the task that already holds its key. */
@@ -29,5 +32,13 @@ export interface TaskState {
 }
 
 export function newState(record: TaskRecord): TaskState {
-  return { record, persisted: false, location: 'none', controller: null, abortReason: null, accepted: null };
+  return {
+    record,
+    persisted: false,
+    location: 'none',
+    controller: null,
+    interrupt: null,
+    abortReason: null,
+    accepted: null,
+  };
 }

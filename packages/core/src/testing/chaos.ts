@@ -37,6 +37,8 @@ export interface ChaosOptions {
   processes?: number;
   /** Tasks enqueued in all, split evenly. Default 3000. */
   tasks?: number;
+  /** Idempotency keys are `key-<index % keyModulo>`. Default `tasks / 2`: every key used twice. */
+  keyModulo?: number;
   /** Which worker is SIGKILLed. Default 1. */
   victim?: number;
   /** Kill once the victim has accepted this many tasks. Default a third of its share. */
@@ -136,7 +138,7 @@ export async function runProcessChaos(options: ChaosOptions): Promise<ChaosRepor
     await writeFile(runsFile, '');
     const base = {
       backend: options.backend,
-      keyModulo: Math.ceil(tasks / 2),
+      keyModulo: options.keyModulo ?? Math.ceil(tasks / 2),
       runsFile,
       leaseTtl,
       takeoverInterval,

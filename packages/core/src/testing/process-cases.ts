@@ -21,7 +21,8 @@ function expectNothingLostNothingDoubled(report: ChaosReport): void {
       // Only a task the victim was running is interrupted, and only one that may not run twice.
       expect(record.name).toBe('chaos.plain');
       expect(record.error).toContain(report.victimId);
-      expect(runs).toBe(1);
+      // 0 when the kill fell between storing `running` and calling the function.
+      expect(runs).toBeLessThanOrEqual(1);
     }
     if (runs > 1) {
       // A second attempt only for work marked requeueOnInterrupt that the victim was running.
@@ -76,6 +77,8 @@ export function processCases(target: ConformanceTarget): void {
         connect: () => store.connect(),
         processes: 1,
         tasks: 600,
+        // No key repeats here, so accepted enqueues and distinct tasks are the same count.
+        keyModulo: 600,
         killAfterAccepted: 300,
         leaseTtl: LEASE_TTL,
         takeoverInterval: TAKEOVER_INTERVAL,
