@@ -23,7 +23,7 @@ export {
   toPage,
 } from './query-filter.js';
 export { retryDelay } from './retry.js';
-export type { JobRunOutcome, ScheduleStore, StoredJob, StoredTrigger } from './schedule-store.js';
+export type { JobRunOutcome, ScheduleStore, StoredJob, StoredTrigger, TickClaim } from './schedule-store.js';
 export type { TaskContext } from './task-context.js';
 export { newTaskId } from './task-id.js';
 export {

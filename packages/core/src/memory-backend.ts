@@ -10,7 +10,28 @@ class MemoryData {
   /** Idempotency key → id of the record that holds it. */
   readonly keys = new Map<string, string>();
   readonly instances = new Map<string, InstanceInfo>();
-  readonly schedules = new MemoryScheduleStore((task) => this.put(task));
+  readonly schedules = new MemoryScheduleStore((tasks) => this.write(tasks));
+
+  /** The rules of `SnapshotBackend.write()`: key conflicts are reported, stale updates skipped. */
+  write(records: readonly TaskRecord[]): WriteResult {
+    const conflicts: WriteResult['conflicts'] = [];
+    for (const record of records) {
+      if (record.idempotencyKey && holdsKey(record.status)) {
+        const holder = this.keys.get(record.idempotencyKey);
+        if (holder !== undefined && holder !== record.id) {
+          conflicts.push({ id: record.id, existingId: holder });
+          continue;
+        }
+      }
+      const stored = this.tasks.get(record.id);
+      if (stored && stored.owner !== null && stored.owner !== record.owner) {
+        const isManualRetry = isFinished(stored.status) && record.status === 'pending';
+        if (!isManualRetry) continue;
+      }
+      this.put(record);
+    }
+    return { conflicts };
+  }
 
   put(record: TaskRecord): void {
     const previous = this.tasks.get(record.id);
@@ -62,24 +83,7 @@ export class MemoryBackend implements SnapshotBackend {
   async close(): Promise<void> {}
 
   async write(records: readonly TaskRecord[]): Promise<WriteResult> {
-    const data = this.#data;
-    const conflicts: WriteResult['conflicts'] = [];
-    for (const record of records) {
-      if (record.idempotencyKey && holdsKey(record.status)) {
-        const holder = data.keys.get(record.idempotencyKey);
-        if (holder !== undefined && holder !== record.id) {
-          conflicts.push({ id: record.id, existingId: holder });
-          continue;
-        }
-      }
-      const stored = data.tasks.get(record.id);
-      if (stored && stored.owner !== null && stored.owner !== record.owner) {
-        const isManualRetry = isFinished(stored.status) && record.status === 'pending';
-        if (!isManualRetry) continue;
-      }
-      data.put(record);
-    }
-    return { conflicts };
+    return this.#data.write(records);
   }
 
   async get(id: string): Promise<TaskRecord | null> {

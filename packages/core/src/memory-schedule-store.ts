@@ -1,25 +1,31 @@
-import type { JobRunOutcome, ScheduleStore, StoredJob } from './schedule-store.js';
+import type { JobRunOutcome, ScheduleStore, StoredJob, TickClaim } from './schedule-store.js';
 import type { TaskRecord } from './task-record.js';
 
 function copyJob(job: StoredJob): StoredJob {
-  return { ...job, trigger: { ...job.trigger }, options: { ...job.options } };
+  return {
+    ...job,
+    trigger: { ...job.trigger },
+    options: { ...job.options },
+    activeRuns: job.activeRuns.slice(),
+  };
 }
 
 /**
- * The in-memory `ScheduleStore`: the reference for backends and the store
- * of a manager without a backend. `insertTask` writes a tick's task into the
- * task data of the same backend, so that a claim and its task land together.
+ * The in-memory `ScheduleStore`: the reference for backends, and the store
+ * of a scheduler whose manager has no backend. `storeTasks` writes a tick's
+ * tasks with the rules of `SnapshotBackend.write()`, so that a claim and its
+ * tasks land together.
  */
 export class MemoryScheduleStore implements ScheduleStore {
   readonly #jobs = new Map<string, StoredJob>();
-  readonly #insertTask: (task: TaskRecord) => void;
+  readonly #storeTasks: (tasks: readonly TaskRecord[]) => void;
 
-  constructor(insertTask: (task: TaskRecord) => void) {
-    this.#insertTask = insertTask;
+  constructor(storeTasks: (tasks: readonly TaskRecord[]) => void = () => {}) {
+    this.#storeTasks = storeTasks;
   }
 
   async list(): Promise<StoredJob[]> {
-    return [...this.#jobs.values()].map(copyJob);
+    return [...this.#jobs.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(copyJob);
   }
 
   async get(id: string): Promise<StoredJob | null> {
@@ -29,15 +35,22 @@ export class MemoryScheduleStore implements ScheduleStore {
 
   async register(job: StoredJob): Promise<StoredJob> {
     const stored = this.#jobs.get(job.id);
-    if (stored && stored.definitionHash === job.definitionHash) {
+    if (!stored) {
+      this.#jobs.set(job.id, copyJob({ ...job, orphaned: false }));
+    } else if (stored.definitionHash === job.definitionHash) {
       stored.orphaned = false;
-      stored.options = { ...job.options };
-      stored.taskName = job.taskName;
-      return copyJob(stored);
+    } else {
+      Object.assign(stored, {
+        taskName: job.taskName,
+        trigger: { ...job.trigger },
+        options: { ...job.options },
+        definitionHash: job.definitionHash,
+        nextRunAt: job.nextRunAt,
+        orphaned: false,
+        updatedAt: Date.now(),
+      });
     }
-    const fresh = copyJob({ ...job, orphaned: false, updatedAt: Date.now() });
-    this.#jobs.set(job.id, fresh);
-    return copyJob(fresh);
+    return copyJob(this.#jobs.get(job.id)!);
   }
 
   async markOrphans(declaredIds: readonly string[]): Promise<void> {
@@ -57,24 +70,22 @@ export class MemoryScheduleStore implements ScheduleStore {
     return true;
   }
 
-  async claimTick(
-    id: string,
-    expectedNextRunAt: number,
-    nextRunAt: number | null,
-    task: TaskRecord | null,
-  ): Promise<boolean> {
-    const job = this.#jobs.get(id);
-    if (!job || job.nextRunAt !== expectedNextRunAt) return false;
-    job.nextRunAt = nextRunAt;
+  async claimTick(claim: TickClaim): Promise<boolean> {
+    const job = this.#jobs.get(claim.jobId);
+    if (!job || job.nextRunAt !== claim.expectedNextRunAt) return false;
+    job.nextRunAt = claim.nextRunAt;
+    job.activeRuns = claim.activeRuns.slice();
+    job.lastRunAt = claim.lastRunAt;
+    if (claim.lastOutcome !== null) job.lastOutcome = claim.lastOutcome;
     job.updatedAt = Date.now();
-    if (task) this.#insertTask(task);
+    if (claim.tasks.length > 0) this.#storeTasks(claim.tasks);
     return true;
   }
 
-  async recordOutcome(id: string, at: number, outcome: JobRunOutcome): Promise<void> {
-    const job = this.#jobs.get(id);
+  async recordOutcome(jobId: string, taskId: string, outcome: JobRunOutcome): Promise<void> {
+    const job = this.#jobs.get(jobId);
     if (!job) return;
-    job.lastRunAt = at;
+    job.activeRuns = job.activeRuns.filter((id) => id !== taskId);
     job.lastOutcome = outcome;
     job.updatedAt = Date.now();
   }
@@ -85,7 +96,7 @@ export class MemoryScheduleStore implements ScheduleStore {
       if (!job.paused && !job.orphaned && job.nextRunAt !== null && job.nextRunAt <= now)
         due.push(copyJob(job));
     }
-    due.sort((a, b) => (a.nextRunAt ?? 0) - (b.nextRunAt ?? 0));
+    due.sort((a, b) => a.nextRunAt! - b.nextRunAt! || (a.id < b.id ? -1 : 1));
     return due.slice(0, limit);
   }
 }

@@ -713,7 +713,12 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
     const { record } = state;
     const definition = this.#definitions.get(record.name)!;
     if (state.abortReason !== null) {
-      this.#settle(state, definition, false, state.abortReason === 'cancel' ? new TaskCancelledError('cancelled') : null);
+      this.#settle(
+        state,
+        definition,
+        false,
+        state.abortReason === 'cancel' ? new TaskCancelledError('cancelled') : null,
+      );
       return;
     }
     this.emit('started', record);

@@ -18,6 +18,8 @@ export interface ConformanceTarget {
    * Every other store must give `processBackend` from `setup()`.
    */
   multiProcess?: boolean;
+  /** False for a backend without `schedules` (no `@errand/scheduler` support): its cases are left out. */
+  schedules?: boolean;
 }
 
 /** One isolated store made by {@link ConformanceTarget.setup}. */

@@ -19,10 +19,12 @@ import { backendCases } from './backend-cases.js';
 import type { ConformanceTarget } from './fixtures.js';
 import { managerCases } from './manager-cases.js';
 import { processCases } from './process-cases.js';
+import { scheduleCases } from './schedule-cases.js';
 
 export { type ChaosOptions, type ChaosReport, type ProcessBackendSpec, runProcessChaos } from './chaos.js';
 export type { ConformanceStore, ConformanceTarget } from './fixtures.js';
 export { makeRecord, sleep, waitFor } from './fixtures.js';
+export { makeJob } from './schedule-cases.js';
 export { requireService } from './service-check.js';
 
 /** Registers the whole conformance suite for one backend. */
@@ -30,4 +32,5 @@ export function runBackendConformance(target: ConformanceTarget): void {
   backendCases(target);
   managerCases(target);
   processCases(target);
+  scheduleCases(target);
 }
