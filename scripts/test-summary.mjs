@@ -26,7 +26,7 @@ for (const group of ['packages', 'apps']) {
       for (const test of suite.assertionResults) {
         const state = test.status === 'passed' ? 'passed' : test.status === 'failed' ? 'failed' : 'skipped';
         counts[state]++;
-        const backend = /^(\w+): (backend contract|managers sharing the store|separate processes and SIGKILL)/.exec(
+        const backend = /^(\w+): (backend contract|managers sharing the store|separate processes and SIGKILL|schedule store)/.exec(
           test.ancestorTitles[0] ?? '',
         )?.[1];
         if (backend) {

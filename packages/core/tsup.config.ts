@@ -7,6 +7,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
     'testing/chaos-worker': 'src/testing/chaos-worker.ts',
+    'testing/tick-worker': 'src/testing/tick-worker.ts',
   },
   external: ['vitest'],
   esbuildPlugins: [

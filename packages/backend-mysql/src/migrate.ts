@@ -17,7 +17,9 @@ export interface ServerInfo {
 }
 
 /**
- * Brings the tables of `tables` up to {@link LATEST_VERSION} on `connection`.
+ * Brings the tables of `tables` up to {@link LATEST_VERSION} (or an older
+ * `targetVersion`, which tests use to build a store as an earlier release
+ * left it) on `connection`.
  *
  * MySQL commits DDL implicitly, so a transaction cannot make a migration
  * atomic; a named lock (`GET_LOCK`, scoped to this database and prefix)
@@ -25,7 +27,11 @@ export interface ServerInfo {
  * (one row per applied version, primary key = version) makes the second one
  * find the work done.
  */
-export async function migrate(connection: PoolConnection, tables: Tables): Promise<ServerInfo> {
+export async function migrate(
+  connection: PoolConnection,
+  tables: Tables,
+  targetVersion: number = LATEST_VERSION,
+): Promise<ServerInfo> {
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT VERSION() AS version, DATABASE() AS db, @@max_allowed_packet AS max_packet,
        GET_LOCK(${LOCK_NAME}, ?) AS locked`,
@@ -40,12 +46,16 @@ export async function migrate(connection: PoolConnection, tables: Tables): Promi
       `timed out after ${LOCK_TIMEOUT_SECONDS} s waiting for another instance to migrate ${tables.meta}`,
     );
   }
-  await applyMigrations(connection, tables);
+  await applyMigrations(connection, tables, targetVersion);
   await connection.query(`SELECT RELEASE_LOCK(${LOCK_NAME})`, [tables.prefix]);
   return { version: String(info.version), maxAllowedPacket: Number(info.max_packet) };
 }
 
-async function applyMigrations(connection: PoolConnection, tables: Tables): Promise<void> {
+async function applyMigrations(
+  connection: PoolConnection,
+  tables: Tables,
+  targetVersion: number,
+): Promise<void> {
   await connection.query(
     `CREATE TABLE IF NOT EXISTS ${tables.meta} (
       version INT NOT NULL,
@@ -65,7 +75,7 @@ async function applyMigrations(connection: PoolConnection, tables: Tables): Prom
     );
   }
   for (const migration of MIGRATIONS) {
-    if (migration.version <= current) continue;
+    if (migration.version <= current || migration.version > targetVersion) continue;
     for (const statement of migration.statements(tables)) await connection.query(statement);
     await connection.query(
       `INSERT INTO ${tables.meta} (version, description, applied_at) VALUES (?, ?, ${STORE_NOW})`,

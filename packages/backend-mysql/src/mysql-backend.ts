@@ -6,6 +6,7 @@ import {
   type InstanceInfo,
   type Logger,
   type NormalizedTaskQuery,
+  type ScheduleStore,
   SchemaVersionError,
   type SnapshotBackend,
   type StatusCounts,
@@ -17,6 +18,7 @@ import type { Pool, PoolOptions, RowDataPacket } from 'mysql2/promise';
 import { type AnyPool, asPromisePool, createOwnPool } from './connection.js';
 import { migrate } from './migrate.js';
 import { rowToRecord, text } from './row.js';
+import { MysqlScheduleStore } from './schedule-store.js';
 import { claimRecords } from './sql/claim.js';
 import { deleteInstance, SELECT_NOW, selectInstances, upsertHeartbeat } from './sql/instances.js';
 import { countByStatus, selectById, selectPage } from './sql/query.js';
@@ -27,7 +29,7 @@ import { type Tables, tablesFor } from './tables.js';
 export interface MysqlBackendCommonOptions {
   /**
    * Prepended to the table names (`<prefix>tasks`, `<prefix>instances`,
-   * `<prefix>meta`). Letters, digits and `_`, at most 40. Default `errand_`.
+   * `<prefix>meta`, `<prefix>jobs`). Letters, digits and `_`, at most 40. Default `errand_`.
    */
   tablePrefix?: string;
 }
@@ -76,6 +78,12 @@ export class MysqlBackend implements SnapshotBackend {
   #pool: Pool | null = null;
   #maxStatementBytes = MIN_STATEMENT_BYTES;
   #logger: Logger = silentLogger;
+  /**
+   * Jobs of `@errand/scheduler` (the `<prefix>jobs` table), on this
+   * backend's pool: usable once `open()` resolved. `claimTick` stores its
+   * tasks with the statements of `write()`, in the same transaction.
+   */
+  readonly schedules: ScheduleStore;
 
   /**
    * @param options a `mysql://` URL, mysql2 pool options (with an optional
@@ -92,12 +100,22 @@ export class MysqlBackend implements SnapshotBackend {
       this.#given = null;
       this.#connect = { url, options: driver };
     }
+    this.schedules = new MysqlScheduleStore({
+      tables: this.#tables,
+      call: (operation, work) => this.#call(operation, work),
+      maxStatementBytes: () => this.#maxStatementBytes,
+    });
   }
 
   /** The table names in use, for tools and tests. */
-  get tables(): { tasks: string; instances: string; meta: string } {
+  get tables(): { tasks: string; instances: string; meta: string; jobs: string } {
     const { prefix } = this.#tables;
-    return { tasks: `${prefix}tasks`, instances: `${prefix}instances`, meta: `${prefix}meta` };
+    return {
+      tasks: `${prefix}tasks`,
+      instances: `${prefix}instances`,
+      meta: `${prefix}meta`,
+      jobs: `${prefix}jobs`,
+    };
   }
 
   async open(context?: BackendContext): Promise<void> {

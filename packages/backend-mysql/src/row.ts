@@ -73,11 +73,11 @@ export function text(value: unknown): string {
   return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
 }
 
-function nullableText(value: unknown): string | null {
+export function nullableText(value: unknown): string | null {
   return value === null || value === undefined ? null : text(value);
 }
 
-function nullableNumber(value: unknown): number | null {
+export function nullableNumber(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 

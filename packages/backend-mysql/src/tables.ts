@@ -5,6 +5,8 @@ export interface Tables {
   tasks: string;
   instances: string;
   meta: string;
+  /** Scheduler jobs (`@errand/scheduler`), from schema version 2. */
+  jobs: string;
   /** The prefix itself, for messages and the migration lock name. */
   prefix: string;
 }
@@ -24,6 +26,7 @@ export function tablesFor(prefix: string): Tables {
     tasks: `\`${prefix}tasks\``,
     instances: `\`${prefix}instances\``,
     meta: `\`${prefix}meta\``,
+    jobs: `\`${prefix}jobs\``,
     prefix,
   };
 }

@@ -15,6 +15,7 @@ const available = await requireService(
 runBackendConformance({
   name: 'mysql',
   skip: !available,
+  schedulerModule: fileURLToPath(import.meta.resolve('@errand/scheduler')),
   async setup() {
     const database = await createDatabase();
     const options = { url: database.url, connectionLimit: 4 };

@@ -4,14 +4,20 @@ import {
   InvalidOptionError,
   normalizeQuery,
   SchemaVersionError,
+  type StoredJob,
   TaskManager,
   type TaskRecord,
+  type TickClaim,
 } from '@errand/core';
 import { makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
 import { createPool as createCallbackPool } from 'mysql2';
-import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { createPool, type Pool, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MysqlBackend } from '../src/index.js';
+import { migrate } from '../src/migrate.js';
+import { matchedRows } from '../src/sql/schedules.js';
+import { writeRecords } from '../src/sql/write.js';
+import { tablesFor } from '../src/tables.js';
 import { admin, createDatabase, SERVER_URL, START_COMMAND, urlFor } from './helpers.js';
 
 const available = await requireService(
@@ -183,10 +189,11 @@ describe.skipIf(!available)('mysql backend', () => {
       cleanups.push(() => Promise.all(backends.map((backend) => backend.close())));
       await Promise.all(backends.map((backend) => backend.open(context)));
       const ledger = await sqlRows('SELECT version FROM errand_meta');
-      expect(ledger.map((row) => row.version)).toEqual([1]);
+      expect(ledger.map((row) => row.version)).toEqual([1, 2]);
       const tables = await sqlRows('SHOW TABLES');
       expect(tables.map((row) => Object.values(row)[0]).sort()).toEqual([
         'errand_instances',
+        'errand_jobs',
         'errand_meta',
         'errand_tasks',
       ]);
@@ -213,7 +220,7 @@ describe.skipIf(!available)('mysql backend', () => {
       await sqlRows('DELETE FROM errand_meta');
       const second = await open();
       expect(await second.get(record.id)).toEqual(record);
-      expect((await sqlRows('SELECT version FROM errand_meta')).length).toBe(1);
+      expect((await sqlRows('SELECT version FROM errand_meta')).length).toBe(2);
     });
 
     it('keeps stores with different table prefixes apart', async () => {
@@ -223,7 +230,7 @@ describe.skipIf(!available)('mysql backend', () => {
       await a.write([record]);
       expect(await b.get(record.id)).toBeNull();
       expect(a.tables.tasks).toBe('app_a_tasks');
-      expect((await sqlRows('SHOW TABLES LIKE ?', ['app_b_%'])).length).toBe(3);
+      expect((await sqlRows('SHOW TABLES LIKE ?', ['app_b_%'])).length).toBe(4);
     });
   });
 
@@ -374,6 +381,252 @@ describe.skipIf(!available)('mysql backend', () => {
       expect(rows).toHaveLength(100);
       const holders = new Set(rows.map((row) => String(row.id)));
       for (const conflict of conflicts) expect(holders.has(conflict.existingId)).toBe(true);
+    });
+  });
+
+  describe('scheduler storage', () => {
+    const job = (overrides: Partial<StoredJob> = {}): StoredJob => ({
+      id: 'nightly',
+      taskName: 'reports.build',
+      trigger: { kind: 'cron', expression: '0 2 * * *', timezone: 'UTC' },
+      definitionHash: 'h1',
+      options: { args: [1, 'two'] },
+      nextRunAt: 1000,
+      lastRunAt: null,
+      lastOutcome: null,
+      paused: false,
+      orphaned: false,
+      activeRuns: [],
+      updatedAt: 1,
+      ...overrides,
+    });
+    const tick = (overrides: Partial<TickClaim> = {}): TickClaim => ({
+      jobId: 'nightly',
+      expectedNextRunAt: 1000,
+      nextRunAt: 2000,
+      activeRuns: [],
+      lastRunAt: overrides.expectedNextRunAt ?? 1000,
+      lastOutcome: null,
+      tasks: [],
+      ...overrides,
+    });
+
+    it('migrates a version-1 store to version 2 on open and keeps its tasks and keys', async () => {
+      // The store as the previous release left it: migration 001 only, tasks written by write().
+      const tables = tablesFor('errand_');
+      const pool = createPool({ uri: database.url, connectionLimit: 2 });
+      cleanups.push(() => pool.end());
+      const connection = await pool.getConnection();
+      try {
+        await migrate(connection, tables, 1);
+      } finally {
+        connection.release();
+      }
+      const records = [
+        makeRecord({ args: ['v1', { nested: true }], tags: ['old'] }),
+        makeRecord({ idempotencyKey: 'kept-key', status: 'success', result: { ok: 1 } }),
+      ];
+      await writeRecords(pool, tables, records, 1 << 20);
+      expect((await sqlRows('SELECT version FROM errand_meta')).map((row) => row.version)).toEqual([1]);
+      expect(await sqlRows("SHOW TABLES LIKE 'errand_jobs'")).toHaveLength(0);
+
+      // Three instances of the new release start at once: one migrates, all open.
+      const backends = await Promise.all([open(), open(), open()]);
+      expect((await sqlRows('SELECT version FROM errand_meta')).map((row) => row.version)).toEqual([1, 2]);
+      for (const record of records) expect(await backends[0]!.get(record.id)).toEqual(record);
+      const again = makeRecord({ idempotencyKey: 'kept-key' });
+      expect((await backends[1]!.write([again])).conflicts).toEqual([
+        { id: again.id, existingId: records[1]!.id },
+      ]);
+      await backends[1]!.schedules.register(job());
+      expect(await backends[2]!.schedules.get('nightly')).toEqual(job());
+    });
+
+    it('rejects schedule calls before open() with a BackendError naming the call', async () => {
+      const backend = new MysqlBackend(database.url);
+      const error = await backend.schedules.list().then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as BackendError).operation).toBe('schedules.list');
+    });
+
+    it('counts matched rows, not changed rows, even on a pool without CLIENT_FOUND_ROWS', async () => {
+      const pool = createPool({ uri: database.url, connectionLimit: 2, flags: ['-FOUND_ROWS'] });
+      cleanups.push(() => pool.end());
+      const backend = new MysqlBackend({ pool });
+      await backend.open(context);
+      await backend.schedules.register(job());
+      // Without the flag the server reports an UPDATE that rewrites the same values as 0 affected rows.
+      const [header] = await pool.query<ResultSetHeader>(
+        'UPDATE errand_jobs SET paused = paused WHERE id = ?',
+        ['nightly'],
+      );
+      expect(header.affectedRows).toBe(0);
+      expect(matchedRows(header)).toBe(1);
+      const [none] = await pool.query<ResultSetHeader>('UPDATE errand_jobs SET paused = 0 WHERE id = ?', [
+        'nope',
+      ]);
+      expect(matchedRows(none)).toBe(0);
+      // And with the flag (mysql2's default), affectedRows already counts matches.
+      const root = await admin();
+      try {
+        const [found] = await root.query<ResultSetHeader>(
+          `UPDATE \`${database.name}\`.errand_jobs SET paused = paused WHERE id = ?`,
+          ['nightly'],
+        );
+        expect([found.affectedRows, matchedRows(found)]).toEqual([1, 1]);
+      } finally {
+        await root.end();
+      }
+
+      expect(await backend.schedules.setPaused('nightly', false)).toBe(true);
+      expect(await backend.schedules.setPaused('nope', false)).toBe(false);
+      // A claim that leaves next_run_at as it was still wins, once per expected value.
+      expect(await backend.schedules.claimTick(tick({ nextRunAt: 1000 }))).toBe(true);
+      expect(await backend.schedules.claimTick(tick({ nextRunAt: 1000 }))).toBe(true);
+      expect(await backend.schedules.claimTick(tick({ expectedNextRunAt: 999 }))).toBe(false);
+    });
+
+    it('claims a tick in one transaction: statements per shape, and a failed task write undoes the claim', async () => {
+      const pool = createPool({ uri: database.url, connectionLimit: 2 });
+      cleanups.push(() => pool.end());
+      const statements = countStatements(pool);
+      const backend = new MysqlBackend({ pool });
+      await backend.open(context);
+      const { schedules } = backend;
+      await schedules.register(job());
+      const measure = async (claim: TickClaim) => {
+        statements.reset();
+        const won = await schedules.claimTick(claim);
+        return [won, statements.count()];
+      };
+      // No tasks: the compare-and-set alone, autocommitted.
+      expect(await measure(tick({ expectedNextRunAt: 1000, nextRunAt: 2000 }))).toEqual([true, 1]);
+      // A plain task: START TRANSACTION, UPDATE, upsert, COMMIT.
+      const plain = makeRecord();
+      expect(await measure(tick({ expectedNextRunAt: 2000, nextRunAt: 3000, tasks: [plain] }))).toEqual([
+        true,
+        4,
+      ]);
+      // A keyed task: START TRANSACTION, UPDATE, key reservation, holder read, upsert, COMMIT.
+      const keyed = makeRecord({ idempotencyKey: 'sched:nightly:3000' });
+      expect(await measure(tick({ expectedNextRunAt: 3000, nextRunAt: 4000, tasks: [keyed] }))).toEqual([
+        true,
+        6,
+      ]);
+      // Lost: START TRANSACTION, UPDATE, COMMIT; nothing written.
+      const late = makeRecord();
+      expect(await measure(tick({ expectedNextRunAt: 3000, tasks: [late] }))).toEqual([false, 3]);
+      expect(await backend.get(late.id)).toBeNull();
+      expect(await backend.get(plain.id)).toEqual(plain);
+      expect(await backend.get(keyed.id)).toEqual(keyed);
+
+      // The server refuses the task (name too long for its column, strict mode): the
+      // compare-and-set that ran before it in the transaction is rolled back.
+      const refused = makeRecord({ name: 'x'.repeat(2000) });
+      const error = await schedules
+        .claimTick(
+          tick({ expectedNextRunAt: 4000, nextRunAt: 5000, lastOutcome: 'missed', tasks: [refused] }),
+        )
+        .then(
+          () => null,
+          (caught: unknown) => caught,
+        );
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as BackendError).operation).toBe('schedules.claimTick');
+      expect(await schedules.get('nightly')).toMatchObject({
+        nextRunAt: 4000,
+        lastRunAt: 3000,
+        lastOutcome: null,
+      });
+      expect(await schedules.claimTick(tick({ expectedNextRunAt: 4000, nextRunAt: 5000 }))).toBe(true);
+    });
+
+    it('lets exactly one of several instances claim each tick under MariaDB snapshot isolation too', async (ctx) => {
+      if ((await sqlRows("SHOW VARIABLES LIKE 'innodb_snapshot_isolation'")).length === 0) ctx.skip();
+      const pools = Array.from({ length: 3 }, () => {
+        const pool = createPool({ uri: database.url, connectionLimit: 2 });
+        pool.pool.on('connection', (connection) => {
+          connection.query('SET SESSION innodb_snapshot_isolation = ON');
+        });
+        cleanups.push(() => pool.end());
+        return pool;
+      });
+      const backends = await Promise.all(
+        pools.map(async (pool) => {
+          const backend = new MysqlBackend({ pool });
+          await backend.open(context);
+          return backend;
+        }),
+      );
+      await backends[0]!.schedules.register(job({ nextRunAt: 0 }));
+      for (let n = 0; n < 20; n++) {
+        const runs = backends.map(() => makeRecord({ idempotencyKey: `sched:nightly:${n}` }));
+        const won = await Promise.all(
+          backends.map((backend, i) =>
+            backend.schedules.claimTick(tick({ expectedNextRunAt: n, nextRunAt: n + 1, tasks: [runs[i]!] })),
+          ),
+        );
+        expect(won.filter(Boolean)).toHaveLength(1);
+        const winner = won.indexOf(true);
+        expect(await backends[0]!.get(runs[winner]!.id)).toEqual(runs[winner]);
+      }
+      expect(await sqlRows('SELECT id FROM errand_tasks')).toHaveLength(20);
+    });
+
+    it('registers one job from many instances at once without an error and stores it once', async () => {
+      const backends = await Promise.all(Array.from({ length: 5 }, () => open({ connectionLimit: 2 })));
+      for (let round = 0; round < 5; round++) {
+        const id = `job-${round}`;
+        const results = await Promise.all(
+          backends.map((backend) => backend.schedules.register(job({ id, definitionHash: `h-${round}` }))),
+        );
+        for (const result of results) expect(result).toEqual(job({ id, definitionHash: `h-${round}` }));
+      }
+      expect((await backends[0]!.schedules.list()).map((stored) => stored.id)).toEqual([
+        'job-0',
+        'job-1',
+        'job-2',
+        'job-3',
+        'job-4',
+      ]);
+    });
+
+    it('answers due() from its index, in order, without a sort', async () => {
+      const backend = await open();
+      const values = Array.from({ length: 2000 }, (_, i) => [
+        `job-${String(i).padStart(5, '0')}`,
+        'task',
+        '{}',
+        'h',
+        '{}',
+        i % 7 === 0 ? null : (i * 7919) % 5000,
+        i % 5 === 0 ? 1 : 0,
+        i % 11 === 0 ? 1 : 0,
+        '[]',
+        0,
+      ]);
+      await sqlRows(
+        `INSERT INTO errand_jobs (id, task_name, \`trigger\`, definition_hash, options, next_run_at, paused,
+          orphaned, active_runs, updated_at) VALUES ?`,
+        [values],
+      );
+      await sqlRows('ANALYZE TABLE errand_jobs');
+      const [plan] = await sqlRows(
+        `EXPLAIN SELECT id FROM errand_jobs WHERE paused = 0 AND orphaned = 0 AND next_run_at <= 2500
+          ORDER BY next_run_at, id LIMIT 50`,
+      );
+      expect(plan!.key).toBe('due');
+      expect(String(plan!.Extra)).not.toContain('filesort');
+      const due = await backend.schedules.due(2500, 50);
+      const expected = values
+        .filter((row) => row[6] === 0 && row[7] === 0 && row[5] !== null && (row[5] as number) <= 2500)
+        .sort((a, b) => (a[5] as number) - (b[5] as number) || (a[0]! < b[0]! ? -1 : 1))
+        .slice(0, 50)
+        .map((row) => row[0]);
+      expect(due.map((stored) => stored.id)).toEqual(expected);
     });
   });
 

@@ -11,3 +11,4 @@
 
 export { SCHEMA_VERSION } from './migrations/index.js';
 export { PostgresBackend, type PostgresBackendOptions, type PostgresConnection } from './postgres-backend.js';
+export type { PostgresScheduleStore } from './schedule-store.js';

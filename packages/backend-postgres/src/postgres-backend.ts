@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type BackendContext,
   BackendError,
@@ -21,6 +20,7 @@ import pg from 'pg';
 import { migrate } from './migrations/migrate.js';
 import { isTransient, readableCause } from './pg-errors.js';
 import { encodeRecords, rowToRecord, type TaskRow } from './row.js';
+import { PostgresScheduleStore } from './schedule-store.js';
 import { claimStatement } from './sql/claim.js';
 import {
   heartbeatStatement,
@@ -29,6 +29,7 @@ import {
   NOW_STATEMENT,
   removeInstanceStatement,
 } from './sql/instances.js';
+import { type PreparedStatement, prepared } from './sql/prepared.js';
 import { countsStatement, getStatement, queryStatement } from './sql/query.js';
 import { type KeyedOutcome, writeStatement } from './sql/write.js';
 import { type Tables, tableNames } from './tables.js';
@@ -64,18 +65,6 @@ const POOL_DEFAULTS: pg.PoolConfig = {
   connectionTimeoutMillis: 10_000,
   application_name: 'errand',
 };
-
-/** A statement whose text never changes, prepared once per connection. */
-interface PreparedStatement {
-  name: string;
-  text: string;
-}
-
-function prepared(text: string): PreparedStatement {
-  // Named after the text itself, so backends with different schemas can share one pool
-  // (pg refuses two different texts under one prepared-statement name).
-  return { name: `errand_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
-}
 
 function definedOnly(options: PostgresBackendOptions): PostgresBackendOptions {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
@@ -113,6 +102,12 @@ export class PostgresBackend implements SnapshotBackend {
   #pool: pg.Pool | null = null;
   #logger: Logger | null = null;
   readonly #statements: Record<'write' | 'claim' | 'heartbeat' | 'get', PreparedStatement>;
+  /**
+   * Storage of `@errand/scheduler` in the `<prefix>jobs` table. Present from
+   * construction; its calls reject with `InvalidStateError` before `open()`,
+   * like every other call.
+   */
+  readonly schedules: PostgresScheduleStore;
 
   /**
    * @param connection a connection string, pool options, or `{ pool }`.
@@ -151,6 +146,11 @@ export class PostgresBackend implements SnapshotBackend {
       heartbeat: prepared(heartbeatStatement(t)),
       get: prepared(getStatement(t)),
     };
+    this.schedules = new PostgresScheduleStore(t, {
+      run: (operation, statement, values) => this.#run(operation, statement, values),
+      transaction: (operation, body) => this.#transaction(operation, body),
+      writeOn: (client, records) => this.#writeOn(client, records),
+    });
   }
 
   /** Connects, then creates or migrates the tables. Rejects with a `BackendError` when the server cannot be reached or refuses the login. */
@@ -208,36 +208,20 @@ export class PostgresBackend implements SnapshotBackend {
   }
 
   async write(records: readonly TaskRecord[]): Promise<WriteResult> {
-    const conflicts: WriteResult['conflicts'] = [];
-    if (records.length === 0) return { conflicts };
-    // The last write of an id wins within a batch, as it would written one by one; one
-    // statement cannot touch a row twice.
-    const latest = new Map<string, TaskRecord>();
-    for (const record of records) {
-      latest.delete(record.id);
-      latest.set(record.id, record);
-    }
-    let pending = [...latest.values()];
-    let raceRounds = 0;
-    while (pending.length > 0) {
-      const { safe, keyed, deferred } = planRound(pending);
-      const outcomes = await this.#writeRound(safe, keyed);
-      const byId = new Map(keyed.map((record) => [record.id, record]));
-      const unresolved: TaskRecord[] = [];
-      for (const outcome of outcomes) {
-        if (outcome.holder !== null) conflicts.push({ id: outcome.id, existingId: outcome.holder });
-        else if (!outcome.settled) unresolved.push(byId.get(outcome.id)!);
-      }
-      if (unresolved.length > 0 && ++raceRounds > MAX_RACE_ROUNDS) {
-        throw new BackendError(
-          'postgres',
-          'write',
-          new Error(`${unresolved.length} keyed records kept racing other writers; try again`),
-        );
-      }
-      pending = [...unresolved, ...deferred];
-    }
-    return { conflicts };
+    return writeInRounds('write', records, (safe, keyed) => this.#writeRound(safe, keyed));
+  }
+
+  /**
+   * `write()` on a client inside the caller's transaction: same rounds, same
+   * statement. No statement is retried here: an error aborts the whole
+   * transaction, which `#transaction()` retries whole instead.
+   */
+  async #writeOn(client: pg.PoolClient, records: readonly TaskRecord[]): Promise<void> {
+    await writeInRounds('write', records, async (safe, keyed) => {
+      const values = [encodeRecords(safe), encodeRecords(keyed)];
+      const result = await client.query<KeyedOutcome>({ ...this.#statements.write, values });
+      return result.rows;
+    });
   }
 
   async #writeRound(safe: TaskRecord[], keyed: TaskRecord[]): Promise<KeyedOutcome[]> {
@@ -320,6 +304,49 @@ export class PostgresBackend implements SnapshotBackend {
     return Number(result.rows[0]!.now);
   }
 
+  /**
+   * Runs `body` in one transaction on one pooled client: COMMIT when it
+   * returns true, ROLLBACK when it returns false or throws. A transient
+   * failure (deadlock, serialization, key race) rolled the whole transaction
+   * back, so it is run again from BEGIN. Any other failure becomes a
+   * `BackendError`; a client whose ROLLBACK fails is discarded by the pool.
+   */
+  async #transaction(operation: string, body: (client: pg.PoolClient) => Promise<boolean>): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const pool = this.#pool;
+      if (!pool) throw new InvalidStateError(`postgres backend: ${operation}() called before open()`);
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw new BackendError('postgres', operation, readableCause(error));
+      }
+      // As in open(): a checked-out client has no error listener of the pool's.
+      client.on('error', this.#onIdleError);
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const commit = await body(client);
+        await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+        return commit;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
+        if (!broken && attempt < TRANSIENT_RETRIES && isTransient(error)) {
+          await sleep(5 * (attempt + 1) + Math.random() * 10);
+          continue;
+        }
+        if (error instanceof BackendError || error instanceof InvalidStateError) throw error;
+        throw new BackendError('postgres', operation, error);
+      } finally {
+        // A discarded client keeps the listener: its socket may still report errors.
+        if (!broken) client.off('error', this.#onIdleError);
+        client.release(broken);
+      }
+    }
+  }
+
   /** Runs one statement, turning any failure into a `BackendError` naming the operation. */
   async #run<Row extends pg.QueryResultRow>(
     operation: string,
@@ -357,6 +384,50 @@ export class PostgresBackend implements SnapshotBackend {
       error: error.message,
     });
   };
+}
+
+/** Runs one round of the write statement: the records of `$1` and of `$2`. */
+type WriteRound = (safe: TaskRecord[], keyed: TaskRecord[]) => Promise<KeyedOutcome[]>;
+
+/**
+ * The whole of a `write()`, whatever runs its statements: the pool (one
+ * implicit transaction per round) or a client inside a transaction.
+ */
+async function writeInRounds(
+  operation: string,
+  records: readonly TaskRecord[],
+  round: WriteRound,
+): Promise<WriteResult> {
+  const conflicts: WriteResult['conflicts'] = [];
+  if (records.length === 0) return { conflicts };
+  // The last write of an id wins within a batch, as it would written one by one; one
+  // statement cannot touch a row twice.
+  const latest = new Map<string, TaskRecord>();
+  for (const record of records) {
+    latest.delete(record.id);
+    latest.set(record.id, record);
+  }
+  let pending = [...latest.values()];
+  let raceRounds = 0;
+  while (pending.length > 0) {
+    const { safe, keyed, deferred } = planRound(pending);
+    const outcomes = await round(safe, keyed);
+    const byId = new Map(keyed.map((record) => [record.id, record]));
+    const unresolved: TaskRecord[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.holder !== null) conflicts.push({ id: outcome.id, existingId: outcome.holder });
+      else if (!outcome.settled) unresolved.push(byId.get(outcome.id)!);
+    }
+    if (unresolved.length > 0 && ++raceRounds > MAX_RACE_ROUNDS) {
+      throw new BackendError(
+        'postgres',
+        operation,
+        new Error(`${unresolved.length} keyed records kept racing other writers; try again`),
+      );
+    }
+    pending = [...unresolved, ...deferred];
+  }
+  return { conflicts };
 }
 
 /**

@@ -8,6 +8,8 @@ export interface Tables {
   meta: string;
   tasks: string;
   instances: string;
+  /** Jobs of `@errand/scheduler` (schema version 2). */
+  jobs: string;
   /** Prefix for index names, which PostgreSQL scopes to the schema, not the table. */
   indexPrefix: string;
   /** Stable text whose hash keys the migration advisory lock and names prepared statements. */
@@ -41,6 +43,7 @@ export function tableNames(schema: string, prefix: string): Tables {
     meta: qualified('meta'),
     tasks: qualified('tasks'),
     instances: qualified('instances'),
+    jobs: qualified('jobs'),
     indexPrefix: prefix,
     lockKey: `errand:${schema}.${prefix}`,
   };

@@ -8,6 +8,7 @@ const available = await requireService('postgres', probe, START_COMMAND);
 runBackendConformance({
   name: 'postgres',
   skip: !available,
+  schedulerModule: fileURLToPath(import.meta.resolve('@errand/scheduler')),
   async setup() {
     const schema = randomSchema();
     const options = { connectionString: POSTGRES_URL, max: 4, schema };

@@ -8,11 +8,15 @@ import {
   TaskManager,
   type TaskRecord,
 } from '@errand/core';
-import { makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
+import { makeJob, makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresBackend, SCHEMA_VERSION } from '../src/index.js';
+import { initialSchema } from '../src/migrations/001-initial.js';
+import { encodeRecords } from '../src/row.js';
 import { claimStatement } from '../src/sql/claim.js';
+import { dueStatement } from '../src/sql/schedules.js';
+import { writeStatement } from '../src/sql/write.js';
 import { tableNames } from '../src/tables.js';
 import {
   adminQuery,
@@ -135,7 +139,12 @@ describe.skipIf(!available)('postgres backend', () => {
         'SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename',
         [name],
       );
-      expect(tables.rows.map((row) => row.tablename)).toEqual(['jobs_instances', 'jobs_meta', 'jobs_tasks']);
+      expect(tables.rows.map((row) => row.tablename)).toEqual([
+        'jobs_instances',
+        'jobs_jobs',
+        'jobs_meta',
+        'jobs_tasks',
+      ]);
     });
 
     it('migrates once when several instances open a fresh schema at the same time', async () => {
@@ -161,6 +170,34 @@ describe.skipIf(!available)('postgres backend', () => {
       const record = makeRecord();
       await backends[0]!.write([record]);
       for (const backend of backends) expect(await backend.get(record.id)).toEqual(record);
+    });
+
+    it('migrates a version-1 store to version 2 on open, keeping its tasks and keys', async () => {
+      const name = schema();
+      const t = tableNames(name, 'errand_');
+      // A store exactly as version 1 of this package left it, holding a task with a key.
+      const record = makeRecord({ idempotencyKey: 'from-v1' });
+      await adminQuery(`CREATE SCHEMA "${name}"`);
+      await adminQuery(`CREATE TABLE ${t.meta} (key text PRIMARY KEY, value text NOT NULL)`);
+      await adminQuery(initialSchema(t));
+      await adminQuery(`INSERT INTO ${t.meta} (key, value) VALUES ('schema_version', '1')`);
+      await adminQuery(writeStatement(t), [encodeRecords([record]), '[]']);
+      expect(SCHEMA_VERSION).toBe(2);
+
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
+      const meta = await adminQuery<{ value: string }>(
+        `SELECT value FROM ${t.meta} WHERE key = 'schema_version'`,
+      );
+      expect(meta.rows).toEqual([{ value: '2' }]);
+      expect(await backend.get(record.id)).toEqual(record);
+      // The key is still held, and the new jobs table works.
+      const rival = makeRecord({ idempotencyKey: 'from-v1' });
+      expect(await backend.write([rival])).toEqual({ conflicts: [{ id: rival.id, existingId: record.id }] });
+      const job = makeJob();
+      expect(await backend.schedules.register(job)).toEqual(job);
+      // A second open finds version 2 and changes nothing.
+      await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
+      expect(await backend.schedules.list()).toEqual([job]);
     });
 
     it('refuses a store written by a newer schema version', async () => {
@@ -387,6 +424,156 @@ describe.skipIf(!available)('postgres backend', () => {
       expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('errand_tasks_claimable');
       const claimed = await backend.claim({ instanceId: 'me', names: ['conformance.task'], limit: 100 });
       expect(claimed).toHaveLength(20);
+    });
+  });
+
+  describe('schedules', () => {
+    it('claims a tick in one transaction: 4 round trips when won, 3 when lost, 1 without tasks', async () => {
+      const { pool, count } = countingPool({ connectionString: POSTGRES_URL, max: 2 });
+      cleanups.push(() => pool.end());
+      const backend = await opened(new PostgresBackend({ pool }, { schema: schema() }));
+      const { schedules } = backend;
+      await schedules.register(makeJob({ nextRunAt: 1000 }));
+      const run = makeRecord({ idempotencyKey: 'sched:nightly-report:1000' });
+      const claim = {
+        jobId: 'nightly-report',
+        expectedNextRunAt: 1000,
+        nextRunAt: 2000,
+        activeRuns: [run.id],
+        lastRunAt: 1000,
+        lastOutcome: null,
+        tasks: [run],
+      };
+      let before = count();
+      expect(await schedules.claimTick(claim)).toBe(true);
+      expect(count() - before).toBe(4); // BEGIN, compare-and-set, write, COMMIT
+      before = count();
+      expect(await schedules.claimTick({ ...claim, tasks: [makeRecord()] })).toBe(false);
+      expect(count() - before).toBe(3); // BEGIN, compare-and-set, ROLLBACK
+      before = count();
+      expect(
+        await schedules.claimTick({ ...claim, expectedNextRunAt: 2000, nextRunAt: 3000, tasks: [] }),
+      ).toBe(true);
+      expect(count() - before).toBe(1);
+      expect(await backend.get(run.id)).toEqual(run);
+      expect((await schedules.get('nightly-report'))?.nextRunAt).toBe(3000);
+    });
+
+    it('rolls the compare-and-set back when storing the tasks fails', async () => {
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: schema() }));
+      const { schedules } = backend;
+      await schedules.register(makeJob({ nextRunAt: 1000 }));
+      const good = makeRecord();
+      // NaN travels as JSON null: the NOT NULL column refuses the whole statement.
+      const bad = makeRecord({ priority: Number.NaN });
+      const claim = {
+        jobId: 'nightly-report',
+        expectedNextRunAt: 1000,
+        nextRunAt: 2000,
+        activeRuns: [],
+        lastRunAt: 1000,
+        lastOutcome: null,
+        tasks: [good, bad],
+      };
+      const error = await schedules.claimTick(claim).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(BackendError);
+      expect(error).toMatchObject({ operation: 'schedules.claimTick' });
+      expect(await schedules.get('nightly-report')).toMatchObject({ nextRunAt: 1000, lastRunAt: null });
+      expect(await backend.get(good.id)).toBeNull();
+      // The connection went back to the pool healthy: the tick can still be claimed.
+      expect(await schedules.claimTick({ ...claim, tasks: [good] })).toBe(true);
+      expect(await backend.get(good.id)).toEqual(good);
+    });
+
+    it('waits for a claim in flight on another connection, then loses to it', async () => {
+      const name = schema();
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
+      await backend.schedules.register(makeJob({ nextRunAt: 1000 }));
+      const client = new pg.Client({
+        connectionString: POSTGRES_URL,
+        application_name: 'errand-test-claimer',
+      });
+      await client.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`UPDATE "${name}".errand_jobs SET next_run_at = 2000 WHERE id = 'nightly-report'`);
+        const late = makeRecord();
+        const claiming = backend.schedules.claimTick({
+          jobId: 'nightly-report',
+          expectedNextRunAt: 1000,
+          nextRunAt: 2000,
+          activeRuns: [late.id],
+          lastRunAt: 1000,
+          lastOutcome: null,
+          tasks: [late],
+        });
+        await sleep(150);
+        await client.query('COMMIT');
+        expect(await claiming).toBe(false);
+        expect(await backend.get(late.id)).toBeNull();
+        expect(await backend.schedules.get('nightly-report')).toMatchObject({
+          nextRunAt: 2000,
+          activeRuns: [],
+        });
+      } finally {
+        await client.end();
+      }
+    });
+
+    it('registers the same job from several instances at once without an error', async () => {
+      const name = schema();
+      const backends = await Promise.all(
+        Array.from({ length: 4 }, () => opened(new PostgresBackend(POSTGRES_URL, { schema: name }))),
+      );
+      const results = await Promise.all(
+        backends.map((backend, i) =>
+          backend.schedules.register(makeJob({ definitionHash: `hash-${i % 2}` })),
+        ),
+      );
+      const stored = await backends[0]!.schedules.list();
+      expect(stored).toHaveLength(1);
+      expect(results.map((job) => job.id)).toEqual(Array(4).fill('nightly-report'));
+    });
+
+    it('reads due jobs from the partial jobs_due index', async () => {
+      const name = schema();
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
+      await adminQuery(
+        `INSERT INTO "${name}".errand_jobs (id, task_name, trigger, definition_hash, options, next_run_at,
+           paused, orphaned, active_runs, updated_at)
+         SELECT 'job-' || lpad(i::text, 6, '0'), 't', '{"kind":"at","at":0}', 'h', '{}', i * 1000,
+           i % 3 = 0, i % 5 = 0, '[]', 0
+         FROM generate_series(1, 20000) AS i`,
+      );
+      await adminQuery(`ANALYZE "${name}".errand_jobs`);
+      const plan = await adminQuery<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${dueStatement(tableNames(name, 'errand_'))}`,
+        [10_000, 10],
+      );
+      expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('errand_jobs_due');
+      expect((await backend.schedules.due(10_000, 100)).map((job) => job.id)).toEqual([
+        'job-000001',
+        'job-000002',
+        'job-000004',
+        'job-000007',
+        'job-000008',
+      ]);
+    });
+
+    it('rejects schedule calls before open()', async () => {
+      const backend = new PostgresBackend(POSTGRES_URL, { schema: schema() });
+      await expect(backend.schedules.list()).rejects.toBeInstanceOf(InvalidStateError);
+      await expect(
+        backend.schedules.claimTick({
+          jobId: 'x',
+          expectedNextRunAt: 1,
+          nextRunAt: 2,
+          activeRuns: [],
+          lastRunAt: 1,
+          lastOutcome: null,
+          tasks: [makeRecord()],
+        }),
+      ).rejects.toBeInstanceOf(InvalidStateError);
     });
   });
 

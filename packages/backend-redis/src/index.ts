@@ -17,9 +17,12 @@ import {
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { DEFAULT_PREFIX, keyBase, metaKey } from './keys.js';
 import { recordArgs, recordFromHash } from './row.js';
+import { RedisScheduleStore } from './schedule-store.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { historyArgs } from './scripts/history-walk.js';
 import { defineScripts, queueScript, runScript, type ScriptName } from './scripts/index.js';
+
+export type { RedisScheduleStore } from './schedule-store.js';
 
 /** Options every form of {@link RedisBackend}'s constructor accepts. */
 export interface RedisBackendBaseOptions {
@@ -98,6 +101,12 @@ const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
  */
 export class RedisBackend implements SnapshotBackend {
   readonly name = 'redis';
+  /**
+   * Job storage for `@errand/scheduler`: jobs, their due index and the
+   * atomic tick claim (see the README, "Scheduler storage"). Its calls fail
+   * with a `BackendError` until `open()`.
+   */
+  readonly schedules: RedisScheduleStore;
   readonly #base: string;
   readonly #meta: string;
   readonly #retention: number;
@@ -123,6 +132,7 @@ export class RedisBackend implements SnapshotBackend {
       throw new InvalidOptionError('RedisBackend: retention must be a non-negative number of milliseconds');
     }
     this.#retention = Math.round(retention);
+    this.schedules = new RedisScheduleStore((name, args) => this.#run(name, args), this.#retention);
     if ('client' in settings && settings.client) {
       this.#given = settings.client;
       this.#url = null;
@@ -152,7 +162,7 @@ export class RedisBackend implements SnapshotBackend {
       if (this.#given && client.status === 'wait') await client.connect();
       defineScripts(client);
       const stored = Number(await runScript(client, 'open', this.#meta, [String(SCHEMA_VERSION)]));
-      if (!Number.isInteger(stored)) {
+      if (!Number.isInteger(stored) || stored < 1) {
         throw new SchemaVersionError(`redis backend: ${this.#meta} holds no readable schema version`);
       }
       if (stored > SCHEMA_VERSION) {

@@ -1,4 +1,11 @@
-import type { TaskRecord, TaskStatus } from '@errand/core';
+import type {
+  JobRunOutcome,
+  StoredJob,
+  StoredTrigger,
+  TaskRecord,
+  TaskStatus,
+  TickClaim,
+} from '@errand/core';
 
 /** The record fields kept in the `body` JSON; the rest are hash fields of their own. */
 interface Body {
@@ -90,5 +97,62 @@ export function recordFromHash(id: string, flat: readonly string[]): TaskRecord 
     idempotencyKey: hash.key ?? null,
     owner: hash.owner ?? null,
     requeueOnInterrupt: hash.requeue === '1',
+  };
+}
+
+/**
+ * The register script's ARGV slots for one job (see `JOB_FIELDS`). Times
+ * travel as `String(number)`, so the stored nextRunAt is exactly the string
+ * a claim's `expectedNextRunAt` gives for the same number.
+ */
+export function jobArgs(job: StoredJob): string[] {
+  return [
+    job.id,
+    job.taskName,
+    JSON.stringify(job.trigger),
+    job.definitionHash,
+    JSON.stringify(job.options),
+    nullable(job.nextRunAt),
+    nullable(job.lastRunAt),
+    nullable(job.lastOutcome),
+    job.paused ? '1' : '0',
+    JSON.stringify(job.activeRuns),
+    String(job.updatedAt),
+  ];
+}
+
+/** The claim-tick script's ARGV (see `CLAIM_TICK_FIELDS`), followed by the tick's records in the slots of `write()`. */
+export function claimTickArgs(claim: TickClaim, retention: number): string[] {
+  const args = [
+    claim.jobId,
+    String(claim.expectedNextRunAt),
+    nullable(claim.nextRunAt),
+    JSON.stringify(claim.activeRuns),
+    String(claim.lastRunAt),
+    nullable(claim.lastOutcome),
+    String(retention),
+  ];
+  for (const record of claim.tasks) recordArgs(record, args);
+  return args;
+}
+
+/** Turns an HGETALL reply of job `id` into a job, or null when empty. */
+export function jobFromHash(id: string, flat: readonly string[]): StoredJob | null {
+  if (flat.length === 0) return null;
+  const hash: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
+  return {
+    id,
+    taskName: hash.taskName!,
+    trigger: JSON.parse(hash.trigger!) as StoredTrigger,
+    definitionHash: hash.definitionHash!,
+    options: JSON.parse(hash.options!) as Record<string, unknown>,
+    nextRunAt: hash.nextRunAt === undefined ? null : Number(hash.nextRunAt),
+    lastRunAt: hash.lastRunAt === undefined ? null : Number(hash.lastRunAt),
+    lastOutcome: (hash.lastOutcome as JobRunOutcome | undefined) ?? null,
+    paused: hash.paused === '1',
+    orphaned: hash.orphaned === '1',
+    activeRuns: JSON.parse(hash.activeRuns ?? '[]') as string[],
+    updatedAt: Number(hash.updatedAt),
   };
 }

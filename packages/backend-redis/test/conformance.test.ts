@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { requireService, runBackendConformance } from '@errand/core/testing';
 import { RedisBackend } from '../src/index.js';
 import { dropPrefix, probeRedis, REDIS_URL, randomPrefix, START_COMMAND } from './redis-service.js';
@@ -10,6 +11,7 @@ const available = await requireService('redis', probeRedis, START_COMMAND);
 runBackendConformance({
   name: 'redis',
   skip: !available,
+  schedulerModule: fileURLToPath(import.meta.resolve('@errand/scheduler')),
   async setup() {
     const prefix = randomPrefix();
     return {

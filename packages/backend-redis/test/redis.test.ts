@@ -8,8 +8,9 @@ import {
   TaskManager,
   type TaskManager as TaskManagerType,
   type TaskRecord,
+  type TickClaim,
 } from '@errand/core';
-import { makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
+import { makeJob, makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions } from '../src/index.js';
@@ -125,18 +126,54 @@ describe.skipIf(!available)('redis backend', () => {
       const prefix = newPrefix();
       await Promise.all(Array.from({ length: 5 }, () => open({ url: REDIS_URL, prefix })));
       const meta = await admin.hgetall(`{${prefix.slice(0, -1)}}:meta`);
-      expect(meta.version).toBe('1');
+      expect(meta.version).toBe('2');
       expect(Number(meta.createdAt)).toBeGreaterThan(0);
+      expect(meta.migratedAt).toBeUndefined();
+    });
+
+    it('migrates a version-1 store forward on open, once, keeping its records', async () => {
+      const prefix = newPrefix();
+      const meta = `{${prefix.slice(0, -1)}}:meta`;
+      const first = await open({ url: REDIS_URL, prefix });
+      const record = makeRecord({ status: 'success', idempotencyKey: 'kept' });
+      await first.write([record]);
+      await first.close();
+      // Version 1 had the same task keys and no job keys: this is a version-1 store.
+      await admin.hset(meta, 'version', '1', 'createdAt', '1700000000000');
+      const before = Date.now();
+      const backends = await Promise.all(Array.from({ length: 3 }, () => open({ url: REDIS_URL, prefix })));
+      const after = await admin.hgetall(meta);
+      expect(after.version).toBe('2');
+      expect(after.createdAt).toBe('1700000000000');
+      expect(Number(after.migratedAt)).toBeGreaterThanOrEqual(before - 5000);
+      expect(await backends[0]!.get(record.id)).toEqual(record);
+      expect((await backends[1]!.write([makeRecord({ idempotencyKey: 'kept' })])).conflicts).toHaveLength(1);
+      const job = makeJob({ id: 'after-migration', nextRunAt: 1000 });
+      expect(await backends[2]!.schedules.register(job)).toEqual(job);
+      expect((await backends[0]!.schedules.due(1000, 10)).map((due) => due.id)).toEqual(['after-migration']);
     });
 
     it('refuses a store with a newer schema version', async () => {
       const prefix = newPrefix();
-      await admin.hset(`{${prefix.slice(0, -1)}}:meta`, 'version', '2');
+      await admin.hset(`{${prefix.slice(0, -1)}}:meta`, 'version', '3');
       const backend = new RedisBackend({ url: REDIS_URL, prefix });
       const error = await backend.open({ logger: quiet }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(SchemaVersionError);
-      expect((error as Error).message).toMatch(/schema version 2, newer than 1/);
+      expect((error as Error).message).toMatch(/schema version 3, newer than 2/);
       expect(backend.client).toBeNull();
+      expect(await admin.hget(`{${prefix.slice(0, -1)}}:meta`, 'version')).toBe('3');
+      // The schedule store exists before open(), but its calls fail until then.
+      await expect(backend.schedules.list()).rejects.toThrow(/redis backend: listJobs failed: .*not open/);
+    });
+
+    it('refuses a store whose version is not a positive integer', async () => {
+      for (const version of ['0', 'x', '1.5']) {
+        const prefix = newPrefix();
+        await admin.hset(`{${prefix.slice(0, -1)}}:meta`, 'version', version);
+        const backend = new RedisBackend({ url: REDIS_URL, prefix });
+        await expect(backend.open({ logger: quiet })).rejects.toThrow(SchemaVersionError);
+        expect(await admin.hget(`{${prefix.slice(0, -1)}}:meta`, 'version')).toBe(version);
+      }
     });
   });
 
@@ -219,6 +256,26 @@ describe.skipIf(!available)('redis backend', () => {
     await backend.instances();
     await backend.now();
     await backend.removeInstance('a');
+    const schedules = backend.schedules;
+    await schedules.register(makeJob({ id: 'j1', nextRunAt: 1000 }));
+    await schedules.register(makeJob({ id: 'j2', nextRunAt: 2000 }));
+    await schedules.markOrphans(['j1']);
+    await schedules.setPaused('j1', true);
+    await schedules.setPaused('j1', false);
+    await schedules.claimTick({
+      jobId: 'j1',
+      expectedNextRunAt: 1000,
+      nextRunAt: 3000,
+      activeRuns: [],
+      lastRunAt: 1000,
+      lastOutcome: null,
+      tasks: [makeRecord({ idempotencyKey: 'sched:j1:1000' })],
+    });
+    await schedules.recordOutcome('j1', 'x', 'success');
+    await schedules.due(5000, 10);
+    await schedules.list();
+    await schedules.get('j1');
+    await schedules.remove('j2');
     const stem = prefix.slice(0, -1);
     const keys = await keysOf(admin, prefix);
     expect(keys.length).toBeGreaterThan(0);
@@ -314,6 +371,159 @@ describe.skipIf(!available)('redis backend', () => {
     expect(
       (await backend.counts(normalizeQuery())).success + (await backend.counts(normalizeQuery())).pending,
     ).toBe(20_000);
+  });
+
+  describe('schedule store', () => {
+    function tick(jobId: string, expectedNextRunAt: number, overrides: Partial<TickClaim> = {}): TickClaim {
+      return {
+        jobId,
+        expectedNextRunAt,
+        nextRunAt: expectedNextRunAt + 1000,
+        activeRuns: [],
+        lastRunAt: expectedNextRunAt,
+        lastOutcome: null,
+        tasks: [],
+        ...overrides,
+      };
+    }
+
+    it('answers every call in one round trip, a claim with its tasks included', async () => {
+      const client = appClient();
+      const backend = await open({ client, prefix: newPrefix() });
+      const { schedules } = backend;
+      const sent: string[] = [];
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = ((...args: Parameters<typeof send>) => {
+        sent.push(args[0].name.toLowerCase());
+        return send(...args);
+      }) as typeof client.sendCommand;
+      const calls: Array<() => Promise<unknown>> = [
+        () => schedules.register(makeJob({ nextRunAt: 1000 })),
+        () => schedules.list(),
+        () => schedules.get('nightly-report'),
+        () => schedules.due(5000, 10),
+        () => schedules.markOrphans(['nightly-report']),
+        () => schedules.setPaused('nightly-report', false),
+        () =>
+          schedules.claimTick(
+            tick('nightly-report', 1000, {
+              tasks: Array.from({ length: 3 }, (_, i) => makeRecord({ idempotencyKey: `k-${i}` })),
+            }),
+          ),
+        () => schedules.recordOutcome('nightly-report', 'x', 'success'),
+        () => schedules.remove('nightly-report'),
+      ];
+      for (const call of calls) {
+        sent.length = 0;
+        await call();
+        expect(sent).toEqual(['evalsha']);
+      }
+    });
+
+    it('keeps the due index equal to the jobs that may fire, through every change', async () => {
+      const prefix = newPrefix();
+      const backend = await open({ url: REDIS_URL, prefix });
+      const { schedules } = backend;
+      const dueKey = `{${prefix.slice(0, -1)}}:jobs:due`;
+      const dueIndex = async () => {
+        const flat = await admin.zrange(dueKey, 0, -1, 'WITHSCORES');
+        const index: Record<string, number> = {};
+        for (let i = 0; i < flat.length; i += 2) index[flat[i]!] = Number(flat[i + 1]);
+        return index;
+      };
+      await schedules.register(makeJob({ id: 'a', nextRunAt: 1000 }));
+      await schedules.register(makeJob({ id: 'b', nextRunAt: 2000, paused: true }));
+      await schedules.register(makeJob({ id: 'c', nextRunAt: null }));
+      expect(await dueIndex()).toEqual({ a: 1000 });
+      await schedules.setPaused('b', false);
+      expect(await dueIndex()).toEqual({ a: 1000, b: 2000 });
+      await schedules.markOrphans(['b', 'c']);
+      expect(await dueIndex()).toEqual({ b: 2000 });
+      // Same definition: the stored run state stays, the orphan flag clears.
+      await schedules.register(makeJob({ id: 'a', nextRunAt: 7777 }));
+      expect(await dueIndex()).toEqual({ a: 1000, b: 2000 });
+      // New definition: the new nextRunAt replaces the old.
+      await schedules.register(makeJob({ id: 'c', definitionHash: 'hash-2', nextRunAt: 1500 }));
+      expect(await dueIndex()).toEqual({ a: 1000, b: 2000, c: 1500 });
+      expect(await schedules.claimTick(tick('a', 1000, { nextRunAt: null }))).toBe(true);
+      expect(await dueIndex()).toEqual({ b: 2000, c: 1500 });
+      // A job with no next run can never be claimed again.
+      expect(await schedules.claimTick(tick('a', 1000))).toBe(false);
+      expect(await schedules.claimTick(tick('c', 1500, { nextRunAt: 2500 }))).toBe(true);
+      expect(await dueIndex()).toEqual({ b: 2000, c: 2500 });
+      expect(await schedules.remove('b')).toBe(true);
+      expect(await dueIndex()).toEqual({ c: 2500 });
+      expect((await schedules.due(3000, 10)).map((job) => job.id)).toEqual(['c']);
+      expect((await schedules.due(3000, Number.POSITIVE_INFINITY)).map((job) => job.id)).toEqual(['c']);
+      expect(await schedules.due(3000, 0)).toEqual([]);
+    });
+
+    it('compares epoch milliseconds exactly and orders equal due times by id', async () => {
+      const backend = await open({ url: REDIS_URL, prefix: newPrefix() });
+      const { schedules } = backend;
+      const far = 8_640_000_000_000_000; // the largest Date
+      await schedules.register(makeJob({ id: 'far', nextRunAt: far - 1 }));
+      expect(await schedules.claimTick(tick('far', far - 2))).toBe(false);
+      expect(await schedules.claimTick(tick('far', far, { nextRunAt: far }))).toBe(false);
+      expect(await schedules.claimTick(tick('far', far - 1, { nextRunAt: far }))).toBe(true);
+      expect((await schedules.get('far'))?.nextRunAt).toBe(far);
+      for (const id of ['z', 'm', 'a'])
+        await schedules.register(makeJob({ id, nextRunAt: 1_750_000_000_123 }));
+      expect((await schedules.due(1_750_000_000_123, 10)).map((job) => job.id)).toEqual(['a', 'm', 'z']);
+      expect(await schedules.due(1_750_000_000_122, 10)).toEqual([]);
+    });
+
+    it('stores tick tasks with the rules of write(): fencing, key conflicts and retention', async () => {
+      const prefix = newPrefix();
+      const backend = await open({ url: REDIS_URL, prefix, retention: 60_000 });
+      const { schedules } = backend;
+      await schedules.register(makeJob({ nextRunAt: 1000 }));
+      const owned = makeRecord({ status: 'running', owner: 'other' });
+      const held = makeRecord({ idempotencyKey: 'sched:nightly-report:1000' });
+      await backend.write([owned, held]);
+      const missed = makeRecord({ status: 'cancelled', finishedAt: Date.now(), error: 'missed' });
+      const tasks = [
+        { ...owned, status: 'success' as const, owner: 'me', finishedAt: Date.now() },
+        makeRecord({ idempotencyKey: 'sched:nightly-report:1000' }),
+        missed,
+      ];
+      expect(await schedules.claimTick(tick('nightly-report', 1000, { lastOutcome: 'missed', tasks }))).toBe(
+        true,
+      );
+      expect(await backend.get(owned.id)).toEqual(owned);
+      expect(await backend.get(tasks[1]!.id)).toBeNull();
+      expect(await backend.get(missed.id)).toEqual(missed);
+      expect(await admin.zscore(`{${prefix.slice(0, -1)}}:expiry`, missed.id)).toBe(
+        String(missed.finishedAt! + 60_000),
+      );
+      expect(await schedules.get('nightly-report')).toMatchObject({
+        nextRunAt: 2000,
+        lastRunAt: 1000,
+        lastOutcome: 'missed',
+      });
+    });
+
+    it('gives each tick to exactly one of many connections claiming at once', async () => {
+      const prefix = newPrefix();
+      const backends = await Promise.all(Array.from({ length: 6 }, () => open({ url: REDIS_URL, prefix })));
+      await backends[0]!.schedules.register(makeJob({ id: 'busy', nextRunAt: 0 }));
+      let won = 0;
+      for (let n = 0; n < 50; n++) {
+        const results = await Promise.all(
+          backends.map((backend) =>
+            backend.schedules.claimTick(
+              tick('busy', n * 1000, {
+                tasks: [makeRecord({ name: 'tick', idempotencyKey: `sched:busy:${n * 1000}` })],
+              }),
+            ),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        won++;
+      }
+      expect((await backends[0]!.counts(normalizeQuery({ name: 'tick' }))).pending).toBe(won);
+      expect((await backends[0]!.schedules.get('busy'))?.nextRunAt).toBe(50_000);
+    });
   });
 
   it('retention deletes finished records with their index entries and releases their keys', async () => {

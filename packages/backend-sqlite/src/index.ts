@@ -5,6 +5,7 @@ import {
   emptyCounts,
   type InstanceInfo,
   type NormalizedTaskQuery,
+  type ScheduleStore,
   SchemaVersionError,
   type SnapshotBackend,
   type StatusCounts,
@@ -18,6 +19,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { fromRow, type TaskRow } from './row.js';
 import { prepareClaim } from './sql/claim.js';
 import { whereClause } from './sql/query.js';
+import { prepareSchedules, type ScheduleStatements, SqliteScheduleStore } from './sql/schedules.js';
 import { prepareWrite } from './sql/write.js';
 
 export type { BackupOptions, BackupResult } from './backup.js';
@@ -47,6 +49,7 @@ interface Statements {
   heartbeat: Database.Statement;
   removeInstance: Database.Statement;
   instances: Database.Statement;
+  schedules: ScheduleStatements;
 }
 
 /**
@@ -68,6 +71,12 @@ export class SqliteBackend implements SnapshotBackend {
   #statements: Statements | null = null;
   readonly #queries = new Map<string, Database.Statement>();
   #backupRunning: Promise<BackupResult> | null = null;
+
+  /**
+   * The jobs of `@errand/scheduler`, in the `<prefix>jobs` table. Always
+   * present; its methods reject until the backend is open.
+   */
+  readonly schedules: ScheduleStore = new SqliteScheduleStore(() => this.#ready().schedules);
 
   constructor(options: SqliteBackendOptions) {
     if (!options || (options.path === undefined) === (options.database === undefined)) {
@@ -234,8 +243,9 @@ export class SqliteBackend implements SnapshotBackend {
 
   #prepare(db: Database.Database): Statements {
     const p = this.#prefix;
+    const write = prepareWrite(db, p);
     return {
-      write: prepareWrite(db, p),
+      write,
       claim: prepareClaim(db, p),
       get: db.prepare(`SELECT * FROM ${p}tasks WHERE id = ?`),
       heartbeat: db.prepare(
@@ -244,6 +254,7 @@ export class SqliteBackend implements SnapshotBackend {
       ),
       removeInstance: db.prepare(`DELETE FROM ${p}instances WHERE id = ?`),
       instances: db.prepare(`SELECT * FROM ${p}instances ORDER BY started_at, id`),
+      schedules: prepareSchedules(db, p, write),
     };
   }
 }

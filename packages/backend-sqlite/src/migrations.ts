@@ -48,6 +48,30 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: (prefix: string) 
       );
     `,
   },
+  {
+    // @errand/scheduler's jobs. JSON columns for the trigger, options and
+    // active runs; the partial index holds only the jobs that can fire, in
+    // the order `due()` reads them.
+    version: 2,
+    sql: (p) => `
+      CREATE TABLE ${p}jobs (
+        id TEXT PRIMARY KEY NOT NULL,
+        task_name TEXT NOT NULL,
+        "trigger" TEXT NOT NULL,
+        definition_hash TEXT NOT NULL,
+        options TEXT NOT NULL DEFAULT '{}',
+        next_run_at INTEGER,
+        last_run_at INTEGER,
+        last_outcome TEXT,
+        paused INTEGER NOT NULL DEFAULT 0,
+        orphaned INTEGER NOT NULL DEFAULT 0,
+        active_runs TEXT NOT NULL DEFAULT '[]',
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX ${p}jobs_due ON ${p}jobs (next_run_at, id)
+        WHERE next_run_at IS NOT NULL AND paused = 0 AND orphaned = 0;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

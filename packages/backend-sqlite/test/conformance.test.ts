@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runBackendConformance } from '@errand/core/testing';
 import { SqliteBackend } from '../src/index.js';
 
@@ -8,6 +9,7 @@ import { SqliteBackend } from '../src/index.js';
 // as a second process on the same host would.
 runBackendConformance({
   name: 'sqlite',
+  schedulerModule: fileURLToPath(import.meta.resolve('@errand/scheduler')),
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'errand-sqlite-'));
     const path = join(dir, 'tasks.db');

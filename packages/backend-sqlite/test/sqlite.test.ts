@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackendError, normalizeQuery, SchemaVersionError, TaskManager } from '@errand/core';
+import { BackendError, normalizeQuery, SchemaVersionError, type StoredJob, TaskManager } from '@errand/core';
 import { makeRecord } from '@errand/core/testing';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../src/index.js';
+import { MIGRATIONS } from '../src/migrations.js';
+import { TASK_COLUMNS, toParams } from '../src/row.js';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
 let dir: string;
@@ -30,8 +33,8 @@ describe('SqliteBackend', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(['jobs_instances', 'jobs_meta', 'jobs_tasks']);
-    expect(db.prepare("SELECT value FROM jobs_meta WHERE key = 'schema_version'").pluck().get()).toBe('1');
+    expect(tables).toEqual(['jobs_instances', 'jobs_jobs', 'jobs_meta', 'jobs_tasks']);
+    expect(db.prepare("SELECT value FROM jobs_meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
     db.close();
   });
 
@@ -163,4 +166,152 @@ describe('SqliteBackend.backup()', () => {
     await expect(backend.backup({ dir: target })).rejects.toThrow(/another backup/);
     await backend.close();
   });
+});
+
+function job(overrides: Partial<StoredJob> = {}): StoredJob {
+  return {
+    id: 'cleanup',
+    taskName: 'cleanup.run',
+    trigger: { kind: 'every', intervalMs: 1000, anchor: 0 },
+    definitionHash: 'h1',
+    options: {},
+    nextRunAt: 1000,
+    lastRunAt: null,
+    lastOutcome: null,
+    paused: false,
+    orphaned: false,
+    activeRuns: [],
+    updatedAt: 1,
+    ...overrides,
+  };
+}
+
+describe('SqliteBackend.schedules', () => {
+  it('migrates a version-1 file to version 2 on open and keeps its tasks', async () => {
+    const path = join(dir, 'v1.db');
+    const records = [makeRecord({ args: ['a'] }), makeRecord({ idempotencyKey: 'k', tags: ['t'] })];
+    // The file as the previous release left it: migration 1 only.
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec(`CREATE TABLE errand_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+              INSERT INTO errand_meta VALUES ('schema_version', '1');`);
+    old.exec(MIGRATIONS.find((migration) => migration.version === 1)!.sql('errand_'));
+    const insert = old.prepare(
+      `INSERT INTO errand_tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    for (const record of records) insert.run(toParams(record));
+    old.close();
+
+    const backend = new SqliteBackend({ path });
+    await backend.open({ logger });
+    const db = backend.database;
+    expect(db.prepare("SELECT value FROM errand_meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    for (const record of records) expect(await backend.get(record.id)).toEqual(record);
+    expect((await backend.counts(normalizeQuery())).pending).toBe(2);
+    // The key is still held after the migration.
+    const clash = makeRecord({ idempotencyKey: 'k' });
+    expect((await backend.write([clash])).conflicts).toEqual([{ id: clash.id, existingId: records[1]!.id }]);
+    expect(await backend.schedules.register(job())).toEqual(job());
+    await backend.close();
+
+    // Opening again does not migrate twice.
+    const again = new SqliteBackend({ path });
+    await again.open({ logger });
+    expect(await again.schedules.list()).toEqual([job()]);
+    await again.close();
+  });
+
+  it('answers due() from the partial index on next_run_at', async () => {
+    const backend = new SqliteBackend({ path: join(dir, 'due.db') });
+    await backend.open({ logger });
+    const plan = backend.database
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM errand_jobs
+         WHERE next_run_at <= 5 AND paused = 0 AND orphaned = 0 ORDER BY next_run_at, id LIMIT 10`,
+      )
+      .all()
+      .map((row) => (row as { detail: string }).detail)
+      .join(' | ');
+    expect(plan).toContain('USING INDEX errand_jobs_due');
+    expect(plan).not.toContain('TEMP B-TREE');
+    await backend.close();
+  });
+
+  it('rejects calls before open() with a clear error', async () => {
+    const backend = new SqliteBackend({ path: join(dir, 'closed.db') });
+    expect(backend.schedules).toBeDefined();
+    await expect(backend.schedules.list()).rejects.toThrow(/not open/);
+  });
+
+  it('rolls the compare-and-set back when storing the tick tasks fails', async () => {
+    const backend = new SqliteBackend({ path: join(dir, 'rollback.db') });
+    await backend.open({ logger });
+    await backend.schedules.register(job({ nextRunAt: 1000 }));
+    const good = makeRecord();
+    const bad = makeRecord({ args: [10n] }); // JSON.stringify throws inside the write
+    await expect(
+      backend.schedules.claimTick({
+        jobId: 'cleanup',
+        expectedNextRunAt: 1000,
+        nextRunAt: 2000,
+        activeRuns: [good.id],
+        lastRunAt: 1000,
+        lastOutcome: null,
+        tasks: [good, bad],
+      }),
+    ).rejects.toThrow();
+    expect(await backend.get(good.id)).toBeNull();
+    expect(await backend.schedules.get('cleanup')).toMatchObject({ nextRunAt: 1000, activeRuns: [] });
+    await backend.close();
+  });
+
+  it('lets exactly one of several processes claim each tick', async () => {
+    const path = join(dir, 'procs.db');
+    const backend = new SqliteBackend({ path });
+    await backend.open({ logger });
+    const ticks = 300;
+    await backend.schedules.register(job({ nextRunAt: 0 }));
+    const start = Date.now() + 1500;
+    // Each process claims whatever tick is due until the last one is taken; they start
+    // together after a barrier, so the claims really race (typically each wins about a third).
+    const script = `
+      const { SqliteBackend } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+      const backend = new SqliteBackend({ path: ${JSON.stringify(path)} });
+      await backend.open();
+      await new Promise((resolve) => setTimeout(resolve, ${start} - Date.now()));
+      let won = 0;
+      for (;;) {
+        const job = await backend.schedules.get('cleanup');
+        if (job.nextRunAt >= ${ticks}) break;
+        const id = process.pid + '-' + job.nextRunAt;
+        const task = { id, name: 'cleanup.run', queue: 'default', priority: 0, tags: ['tick:' + job.nextRunAt],
+          args: [job.nextRunAt], status: 'pending', attempt: 0, maxAttempts: 1, createdAt: Date.now(),
+          startedAt: null, finishedAt: null, duration: null, runAt: 0, error: null, stack: null, logs: [],
+          progress: null, result: null, idempotencyKey: null, owner: null, requeueOnInterrupt: false };
+        if (await backend.schedules.claimTick({ jobId: 'cleanup', expectedNextRunAt: job.nextRunAt,
+              nextRunAt: job.nextRunAt + 1, activeRuns: [], lastRunAt: job.nextRunAt, lastOutcome: null,
+              tasks: [task] })) won++;
+      }
+      await backend.close();
+      console.log(won);
+    `;
+    const run = () =>
+      new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (chunk) => (out += chunk));
+        child.stderr.on('data', (chunk) => (err += chunk));
+        child.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(err))));
+      });
+    const wins = await Promise.all([run(), run(), run()]);
+    expect(wins.reduce((a, b) => a + b, 0)).toBe(ticks);
+    const stored = backend.database
+      .prepare("SELECT json_extract(args, '$[0]') AS tick, count(*) AS n FROM errand_tasks GROUP BY tick")
+      .all() as Array<{ tick: number; n: number }>;
+    expect(stored).toHaveLength(ticks);
+    expect(stored.every((row) => row.n === 1)).toBe(true);
+    expect((await backend.schedules.get('cleanup'))?.nextRunAt).toBe(ticks);
+    await backend.close();
+  }, 60_000);
 });

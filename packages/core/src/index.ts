@@ -27,6 +27,7 @@ export type { JobRunOutcome, ScheduleStore, StoredJob, StoredTrigger, TickClaim 
 export type { TaskContext } from './task-context.js';
 export { newTaskId } from './task-id.js';
 export {
+  type ManagerComponent,
   type ManagerState,
   type ManagerStats,
   type StopOptions,

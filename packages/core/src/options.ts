@@ -81,6 +81,8 @@ export interface EnqueueOptions {
   delay?: number;
   /** Start no earlier than this time. */
   runAt?: Date | number;
+  /** Labels stored with the task (the scheduler marks its runs `sched:<jobId>`). */
+  tags?: string[];
 }
 
 export interface ResolvedTaskOptions {
@@ -225,6 +227,21 @@ export function resolveRunAt(options: EnqueueOptions, now: number): number {
     return at;
   }
   return now;
+}
+
+/** Checks enqueue tags: at most 20 strings of 1 to 100 characters. */
+export function checkTags(tags: unknown): string[] {
+  if (tags === undefined) return [];
+  if (
+    !Array.isArray(tags) ||
+    tags.length > 20 ||
+    tags.some((tag) => typeof tag !== 'string' || tag === '' || tag.length > 100)
+  ) {
+    throw new InvalidOptionError(
+      'enqueue: tags must be an array of at most 20 strings of 1 to 100 characters',
+    );
+  }
+  return tags.slice();
 }
 
 /** Checks an idempotency key. */

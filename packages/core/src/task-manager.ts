@@ -1,4 +1,4 @@
-import type { InstanceInfo } from './backend.js';
+import type { InstanceInfo, SnapshotBackend } from './backend.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { DelayQueue } from './delay-queue.js';
 import { BackendError } from './errors/backend-error.js';
@@ -16,6 +16,7 @@ import { type FlushHealth, FlushScheduler } from './flush-scheduler.js';
 import { assertJsonValue, fitsAsResult } from './json-value.js';
 import {
   checkIdempotencyKey,
+  checkTags,
   type EnqueueOptions,
   type ManagerOptions,
   type ResolvedManagerOptions,
@@ -58,6 +59,16 @@ export interface TaskHandle<A extends unknown[], R> {
 export interface StopOptions {
   /** How long running tasks may take to finish before they are interrupted, in ms. Default 10000. */
   timeout?: number;
+}
+
+/**
+ * A part that lives and dies with a manager, such as `@errand/scheduler`:
+ * started once the manager has started (and recovered), stopped before the
+ * manager stops taking work.
+ */
+export interface ManagerComponent {
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** Lifecycle of a manager. */
@@ -123,6 +134,8 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
   #takeoverTimer: NodeJS.Timeout | null = null;
   #recovering: Promise<number> | null = null;
   #heartbeatHealthy = true;
+  readonly #components: ManagerComponent[] = [];
+  readonly #extraMeta: Record<string, unknown> = {};
 
   constructor(options: ManagerOptions = {}) {
     super();
@@ -149,6 +162,11 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
   /** Where the manager is in its lifecycle. */
   get state(): ManagerState {
     return this.#state;
+  }
+
+  /** The backend given at construction, or null (memory only). */
+  get backend(): SnapshotBackend | null {
+    return this.#options.backend;
   }
 
   /** Names of the defined tasks. */
@@ -192,41 +210,13 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
           : `the manager is ${this.#state} and takes no new tasks`,
       );
     }
-    const definition = this.#definitions.get(name);
-    if (!definition) throw new UnknownTaskError(`no task named "${name}" is defined`);
-    if (!Array.isArray(args)) throw new InvalidArgumentsError('args', 'is not an array');
-    assertJsonValue(args, 'args');
-    const key = checkIdempotencyKey(options.idempotencyKey);
-    const now = Date.now();
-    const runAt = resolveRunAt(options, now);
+    const record = this.createRecord(name, args, options);
+    const definition = this.#definitions.get(name)!;
+    const key = record.idempotencyKey;
     if (key) {
       const holder = this.#store.keyHolder(key);
       if (holder) return holder.accepted ?? holder.record.id;
     }
-    const record: TaskRecord = {
-      id: newTaskId(now),
-      name,
-      queue: 'default',
-      priority: 0,
-      tags: [],
-      args: args.slice(),
-      status: 'pending',
-      attempt: 0,
-      maxAttempts: definition.options.retries + 1,
-      createdAt: now,
-      startedAt: null,
-      finishedAt: null,
-      duration: null,
-      runAt,
-      error: null,
-      stack: null,
-      logs: [],
-      progress: null,
-      result: null,
-      idempotencyKey: key,
-      owner: this.#options.instanceId,
-      requeueOnInterrupt: definition.options.requeueOnInterrupt,
-    };
     const state = newState(record);
     this.#store.add(state);
     if (this.#flush && (this.#options.durability === 'durable' || key !== null)) {
@@ -266,6 +256,79 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
   stop(options: StopOptions = {}): Promise<void> {
     this.#stopPromise ??= this.#stop(options.timeout ?? 10_000);
     return this.#stopPromise;
+  }
+
+  /**
+   * Builds the pending record `enqueue()` would store, with this manager's
+   * defaults and checks (`InvalidArgumentsError`, `InvalidOptionError`),
+   * without enqueueing it. For components that store tasks themselves.
+   */
+  createRecord(name: string, args: unknown[] = [], options: EnqueueOptions = {}): TaskRecord {
+    const definition = this.#definitions.get(name);
+    if (!definition) throw new UnknownTaskError(`no task named "${name}" is defined`);
+    if (!Array.isArray(args)) throw new InvalidArgumentsError('args', 'is not an array');
+    assertJsonValue(args, 'args');
+    const now = Date.now();
+    return {
+      id: newTaskId(now),
+      name,
+      queue: 'default',
+      priority: 0,
+      tags: checkTags(options.tags),
+      args: args.slice(),
+      status: 'pending',
+      attempt: 0,
+      maxAttempts: definition.options.retries + 1,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      duration: null,
+      runAt: resolveRunAt(options, now),
+      error: null,
+      stack: null,
+      logs: [],
+      progress: null,
+      result: null,
+      idempotencyKey: checkIdempotencyKey(options.idempotencyKey),
+      owner: this.#options.instanceId,
+      requeueOnInterrupt: definition.options.requeueOnInterrupt,
+    };
+  }
+
+  /**
+   * Starts `component` with the manager (at once if it already runs) and
+   * stops it before the manager stops taking work.
+   */
+  async attach(component: ManagerComponent): Promise<void> {
+    this.#components.push(component);
+    if (this.#state === 'running') await component.start();
+  }
+
+  /**
+   * Adds fields to the metadata this instance publishes with its heartbeat
+   * (`instances()`), e.g. whether its scheduler fires ticks.
+   */
+  setInstanceMeta(fields: Record<string, unknown>): void {
+    Object.assign(this.#extraMeta, fields);
+  }
+
+  /**
+   * Runs a pending task record that a component stored itself, owned by this
+   * instance (the scheduler stores a tick's run together with the tick).
+   * The record's task name must be defined here.
+   */
+  adoptStored(record: TaskRecord): void {
+    if (this.#state !== 'running') throw new InvalidStateError(`the manager is ${this.#state}`);
+    if (!this.#definitions.has(record.name))
+      throw new UnknownTaskError(`no task named "${record.name}" is defined`);
+    if (record.owner !== this.instanceId || record.status !== 'pending') {
+      throw new InvalidStateError('adoptStored() takes a pending record owned by this instance');
+    }
+    const state = newState(record);
+    state.persisted = this.#flush !== null;
+    this.#store.add(state);
+    this.emit('enqueued', record);
+    this.#schedule(state);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -460,6 +523,7 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
       this.#takeoverTimer = setInterval(() => void this.#recover(), this.#options.takeoverInterval);
       this.#takeoverTimer.unref();
     }
+    for (const component of this.#components) await component.start();
   }
 
   async #stop(timeout: number): Promise<void> {
@@ -467,6 +531,11 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
     if (this.#state !== 'running') {
       this.#state = 'stopped';
       return;
+    }
+    for (const component of this.#components.slice().reverse()) {
+      await component.stop().catch((error: unknown) => {
+        this.#options.logger.error('a component failed to stop', { error: errorOf(error).message });
+      });
     }
     this.#state = 'stopping';
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
@@ -835,7 +904,12 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
   // ------------------------------------------------------------------ helpers
 
   #meta(): Record<string, unknown> {
-    return { pid: process.pid, node: process.version, durability: this.#options.durability };
+    return {
+      pid: process.pid,
+      node: process.version,
+      durability: this.#options.durability,
+      ...this.#extraMeta,
+    };
   }
 
   #reportBackendError(error: BackendError): void {

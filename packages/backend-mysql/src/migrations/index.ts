@@ -1,5 +1,6 @@
 import type { Tables } from '../tables.js';
 import { initial } from './001-initial.js';
+import { jobs } from './002-jobs.js';
 
 /**
  * One schema step. Append-only: a released migration never changes, a new
@@ -12,7 +13,7 @@ export interface Migration {
   statements(tables: Tables): string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, jobs];
 
 /** The schema version this package writes and understands. */
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -35,7 +35,7 @@ function insert(tables: Tables, rows: Prepared[]): string {
   return `INSERT INTO ${tables.tasks} (${COLUMN_LIST}) VALUES ${rows.map((row) => row.sql).join(', ')}`;
 }
 
-interface Prepared {
+export interface Prepared {
   record: TaskRecord;
   /** Position in the batch: two versions of one id are applied in this order. */
   index: number;
@@ -111,6 +111,40 @@ async function keyHolders(
   return holders;
 }
 
+/** The rows of one `write()` batch, split by the path they take; built once, even when retried. */
+export interface PreparedWrite {
+  /** Records without a held key: the fenced upsert only. */
+  plain: Prepared[];
+  /** Records whose status holds their idempotency key: key reservation first. */
+  keyed: Prepared[];
+}
+
+export function prepareWrite(records: readonly TaskRecord[]): PreparedWrite {
+  const plain: Prepared[] = [];
+  const keyed: Prepared[] = [];
+  records.forEach((record, index) => {
+    (record.idempotencyKey !== null && holdsKey(record.status) ? keyed : plain).push(prepare(record, index));
+  });
+  return { plain, keyed };
+}
+
+/**
+ * Runs `attempt` (a whole transaction) again when InnoDB picked it as a
+ * deadlock victim or it lost a key race, up to {@link MAX_ATTEMPTS} times.
+ */
+export async function retryWrite<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      // ER_DUP_ENTRY: under READ COMMITTED (no gap locks) another instance
+      // took a key between our read and our upsert; the next attempt sees it.
+      const duplicate = (error as { errno?: unknown }).errno === 1062;
+      if (n >= MAX_ATTEMPTS || !(isRetryable(error) || duplicate)) throw error;
+    }
+  }
+}
+
 /**
  * `SnapshotBackend.write()`: one transaction, a constant number of round
  * trips per chunk of rows.
@@ -131,37 +165,29 @@ export async function writeRecords(
   maxStatementBytes: number,
 ): Promise<WriteResult> {
   if (records.length === 0) return { conflicts: [] };
-  const plain: Prepared[] = [];
-  const keyed: Prepared[] = [];
-  records.forEach((record, index) => {
-    (record.idempotencyKey !== null && holdsKey(record.status) ? keyed : plain).push(prepare(record, index));
-  });
-  if (keyed.length === 0) {
-    const chunks = chunk(plain.sort(byId), maxStatementBytes);
+  const batch = prepareWrite(records);
+  if (batch.keyed.length === 0) {
+    const chunks = chunk(batch.plain.slice().sort(byId), maxStatementBytes);
     if (chunks.length === 1) {
       await upsert(pool, tables, chunks[0]!);
       return { conflicts: [] };
     }
   }
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await inTransaction(pool, (connection) =>
-        writeInTransaction(connection, tables, plain, keyed, maxStatementBytes),
-      );
-    } catch (error) {
-      // ER_DUP_ENTRY: under READ COMMITTED (no gap locks) another instance
-      // took a key between our read and our upsert; the next attempt sees it.
-      const duplicate = (error as { errno?: unknown }).errno === 1062;
-      if (attempt >= MAX_ATTEMPTS || !(isRetryable(error) || duplicate)) throw error;
-    }
-  }
+  return retryWrite(() =>
+    inTransaction(pool, (connection) => writeInTransaction(connection, tables, batch, maxStatementBytes)),
+  );
 }
 
-async function writeInTransaction(
+/**
+ * The statements of `write()` on `connection`, inside a transaction the
+ * caller opened and commits (`write()` itself, and `claimTick`, which stores
+ * a tick's tasks with its compare-and-set). The caller retries the whole
+ * transaction with {@link retryWrite}.
+ */
+export async function writeInTransaction(
   connection: PoolConnection,
   tables: Tables,
-  plain: Prepared[],
-  keyed: Prepared[],
+  { plain, keyed }: PreparedWrite,
   maxStatementBytes: number,
 ): Promise<WriteResult> {
   const conflicts: WriteResult['conflicts'] = [];

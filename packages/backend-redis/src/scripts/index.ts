@@ -1,14 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { CLAIM_SCRIPT } from './claim.js';
+import { CLAIM_TICK_SCRIPT } from './claim-tick.js';
 import { COUNTS_SCRIPT } from './counts.js';
+import { DUE_JOBS_SCRIPT } from './due-jobs.js';
 import { GET_SCRIPT } from './get.js';
+import { GET_JOB_SCRIPT } from './get-job.js';
 import { HEARTBEAT_SCRIPT } from './heartbeat.js';
 import { INSTANCES_SCRIPT } from './instances.js';
+import { LIST_JOBS_SCRIPT } from './list-jobs.js';
+import { MARK_ORPHANS_SCRIPT } from './mark-orphans.js';
 import { NOW_SCRIPT } from './now.js';
 import { OPEN_SCRIPT } from './open.js';
 import { QUERY_SCRIPT } from './query.js';
+import { RECORD_OUTCOME_SCRIPT } from './record-outcome.js';
+import { REGISTER_JOB_SCRIPT } from './register-job.js';
 import { REMOVE_INSTANCE_SCRIPT } from './remove-instance.js';
+import { REMOVE_JOB_SCRIPT } from './remove-job.js';
+import { SET_PAUSED_SCRIPT } from './set-paused.js';
 import { WRITE_SCRIPT } from './write.js';
 
 const SCRIPTS = {
@@ -22,6 +31,15 @@ const SCRIPTS = {
   removeInstance: REMOVE_INSTANCE_SCRIPT,
   instances: INSTANCES_SCRIPT,
   now: NOW_SCRIPT,
+  listJobs: LIST_JOBS_SCRIPT,
+  getJob: GET_JOB_SCRIPT,
+  registerJob: REGISTER_JOB_SCRIPT,
+  markOrphans: MARK_ORPHANS_SCRIPT,
+  removeJob: REMOVE_JOB_SCRIPT,
+  setPaused: SET_PAUSED_SCRIPT,
+  claimTick: CLAIM_TICK_SCRIPT,
+  recordOutcome: RECORD_OUTCOME_SCRIPT,
+  dueJobs: DUE_JOBS_SCRIPT,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

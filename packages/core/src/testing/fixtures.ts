@@ -20,6 +20,12 @@ export interface ConformanceTarget {
   multiProcess?: boolean;
   /** False for a backend without `schedules` (no `@errand/scheduler` support): its cases are left out. */
   schedules?: boolean;
+  /**
+   * Path or URL of `@errand/scheduler`'s built entry, for the multi-process
+   * scheduler case (core cannot depend on the scheduler). Without it that
+   * case is skipped, visibly.
+   */
+  schedulerModule?: string;
 }
 
 /** One isolated store made by {@link ConformanceTarget.setup}. */

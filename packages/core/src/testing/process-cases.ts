@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ChaosReport, runProcessChaos } from './chaos.js';
 import type { ConformanceStore, ConformanceTarget } from './fixtures.js';
+import { runTickChaos } from './tick-chaos.js';
 
 const LEASE_TTL = 2000;
 const TAKEOVER_INTERVAL = 250;
@@ -86,5 +87,32 @@ export function processCases(target: ConformanceTarget): void {
       expect(report.accepted.size).toBeGreaterThanOrEqual(300);
       expectNothingLostNothingDoubled(report);
     }, 120_000);
+
+    it('3 processes fire a 1-second job for 60+ ticks while one is SIGKILLed: every tick runs exactly once', async (context) => {
+      if (!target.schedulerModule || target.schedules === false) {
+        return context.skip('the target gives no schedulerModule');
+      }
+      const report = await runTickChaos({
+        backend: store.processBackend!,
+        schedulerModule: target.schedulerModule,
+        connect: () => store.connect(),
+        seconds: 64,
+      });
+      expect(report.window.length).toBeGreaterThanOrEqual(60);
+      for (const tick of report.window) {
+        const records = report.recordsByTick.get(tick) ?? [];
+        const when = new Date(tick).toISOString();
+        expect(
+          records.map((record) => record.status),
+          `tick ${when}`,
+        ).toHaveLength(1);
+        expect(['success', 'interrupted'], `tick ${when}`).toContain(records[0]!.status);
+        expect(report.runsByTick.get(tick) ?? 0, `runs of tick ${when}`).toBeLessThanOrEqual(1);
+        if (records[0]!.status === 'success')
+          expect(report.runsByTick.get(tick), `runs of tick ${when}`).toBe(1);
+      }
+      for (const [tick, runs] of report.runsByTick)
+        expect(runs, `runs of tick ${tick}`).toBeLessThanOrEqual(1);
+    }, 150_000);
   });
 }
