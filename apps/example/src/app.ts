@@ -1,17 +1,19 @@
 import { ErrandError, type TaskManager, type TaskQuery, type TaskStatus } from '@errand/core';
+import type { Scheduler } from '@errand/scheduler';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { defineTasks } from './tasks.js';
 
 type Tasks = ReturnType<typeof defineTasks>;
 
 /** HTTP routes that enqueue tasks and read their history. */
-export function buildApp(manager: TaskManager, tasks: Tasks): FastifyInstance {
+export function buildApp(manager: TaskManager, tasks: Tasks, scheduler: Scheduler): FastifyInstance {
   const app = Fastify({ logger: false });
 
   // Errand's typed errors become 4xx answers; anything else stays a 500.
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof ErrandError) {
-      const status = error.code === 'ERR_TASK_NOT_FOUND' ? 404 : error.code === 'ERR_BACKEND' ? 503 : 400;
+      const notFound = error.code === 'ERR_TASK_NOT_FOUND' || error.code === 'ERR_JOB_NOT_FOUND';
+      const status = notFound ? 404 : error.code === 'ERR_BACKEND' ? 503 : 400;
       return reply.status(status).send({ error: error.code, message: error.message });
     }
     const { statusCode, message } = error as { statusCode?: number; message?: string };
@@ -67,6 +69,12 @@ export function buildApp(manager: TaskManager, tasks: Tasks): FastifyInstance {
   app.post<{ Params: { id: string } }>('/tasks/:id/cancel', async (request) => ({
     cancelled: await manager.cancel(request.params.id),
   }));
+
+  app.get('/jobs', async () => scheduler.list());
+
+  app.post<{ Params: { id: string } }>('/jobs/:id/run', async (request, reply) =>
+    reply.status(202).send({ id: await scheduler.runNow(request.params.id) }),
+  );
 
   app.get('/health', async (_request, reply) => {
     const stats = manager.stats();

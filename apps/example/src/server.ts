@@ -2,19 +2,20 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SqliteBackend } from '@errand/backend-sqlite';
 import { TaskManager } from '@errand/core';
+import { Scheduler } from '@errand/scheduler';
 import { buildApp } from './app.js';
+import { declareJobs } from './jobs.js';
 import { defineTasks } from './tasks.js';
 
 const dbPath = resolve(process.env.ERRAND_DB ?? './data/tasks.db');
 mkdirSync(dirname(dbPath), { recursive: true });
 
-const manager = new TaskManager({
-  backend: new SqliteBackend({ path: dbPath }),
-  snapshotInterval: 5_000,
-  concurrency: 8,
-});
+const backend = new SqliteBackend({ path: dbPath });
+const manager = new TaskManager({ backend, snapshotInterval: 5_000, concurrency: 8 });
 const tasks = defineTasks(manager);
-const app = buildApp(manager, tasks);
+const scheduler = new Scheduler(manager); // starts and stops with the manager
+declareJobs(scheduler, backend, dirname(dbPath));
+const app = buildApp(manager, tasks, scheduler);
 
 manager.on('failed', (task) => console.error(`task ${task.name} ${task.id} failed: ${task.error}`));
 manager.on('backendError', (error) => console.error(`backend: ${error.message}`));
@@ -25,6 +26,7 @@ const address = await app.listen({
   host: process.env.HOST ?? '127.0.0.1',
 });
 console.log(`errand example listening on ${address} (tasks in ${dbPath})`);
+for (const job of await scheduler.list()) console.log(`  ${job.id}: ${job.schedule} → ${job.nextRunIn}`);
 console.log(
   `try: curl -X POST ${address}/signup -H 'content-type: application/json' -d '{"email":"ada@example.com"}'`,
 );

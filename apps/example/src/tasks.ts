@@ -22,6 +22,7 @@ export function defineTasks(manager: TaskManager) {
   const buildReport = manager.define(
     'buildReport',
     async (ctx, month: string) => {
+      // 'weekly' comes from the scheduled job; routes pass YYYY-MM.
       for (let step = 1; step <= 5; step++) {
         await sleep(40, undefined, { signal: ctx.signal });
         ctx.progress(step * 20);

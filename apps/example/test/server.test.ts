@@ -88,6 +88,14 @@ describe('the example server', () => {
     await waitForStatus(first.url, report.json.id as string, 'success');
     const health = (await (await fetch(`${first.url}/health`)).json()) as { healthy: boolean };
     expect(health.healthy).toBe(true);
+    const jobs = (await (await fetch(`${first.url}/jobs`)).json()) as Array<{ id: string; schedule: string }>;
+    expect(jobs.map((job) => `${job.id}: ${job.schedule}`)).toEqual([
+      'cleanup_temp: Every 6 hours',
+      'database_backup: Daily at 2:00 AM UTC',
+      'report_gen: Weekly on Monday at 9:00 AM Europe/Berlin',
+    ]);
+    const manual = await post(`${first.url}/jobs/report_gen/run`, {});
+    expect((await waitForStatus(first.url, manual.json.id as string, 'success')).args).toEqual(['weekly']);
 
     expect(await stopServer(first)).toBe(0);
     expect(first.output()).toContain('stopped cleanly');
@@ -96,6 +104,7 @@ describe('the example server', () => {
     const rows = db.prepare('SELECT name, status, attempt FROM errand_tasks ORDER BY name').all();
     db.close();
     expect(rows).toEqual([
+      { name: 'buildReport', status: 'success', attempt: 1 },
       { name: 'buildReport', status: 'success', attempt: 1 },
       { name: 'sendWelcomeEmail', status: 'success', attempt: 2 },
     ]);
@@ -106,7 +115,7 @@ describe('the example server', () => {
         records: Array<{ id: string }>;
       };
       expect(history.records.map((record) => record.id).sort()).toEqual(
-        [signup.json.id, report.json.id].sort(),
+        [signup.json.id, report.json.id, manual.json.id].sort(),
       );
       const missing = await fetch(`${second.url}/tasks/00000000-0000-7000-8000-000000000000`);
       expect(missing.status).toBe(404);

@@ -9,6 +9,7 @@ import {
   SchemaVersionError,
   type SnapshotBackend,
   type StatusCounts,
+  type TaskContext,
   type TaskRecord,
   type TaskStatus,
   type WriteResult,
@@ -23,6 +24,28 @@ import { prepareSchedules, type ScheduleStatements, SqliteScheduleStore } from '
 import { prepareWrite } from './sql/write.js';
 
 export type { BackupOptions, BackupResult } from './backup.js';
+
+/** Options of {@link SqliteBackend.backupJob}: where and how many, plus when. */
+export interface BackupJobOptions extends BackupOptions {
+  /** Job id (and task name). Default `database_backup`. */
+  id?: string;
+  /** Default `0 2 * * *` (02:00 daily). */
+  cron?: string;
+  /** Default `UTC`. */
+  timezone?: string;
+}
+
+/** A job definition for `scheduler.add()` (structurally `JobDefinition` of `@errand/scheduler`). */
+export interface BackupJobDefinition {
+  id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  maxInstances: number;
+  coalesce: boolean;
+  taskOptions: { retries: number; retryDelay: number };
+  fn: (ctx: TaskContext) => Promise<{ path: string; bytes: number; removed: string[] }>;
+}
 
 /** Options of {@link SqliteBackend}. */
 export interface SqliteBackendOptions {
@@ -203,6 +226,37 @@ export class SqliteBackend implements SnapshotBackend {
     });
     this.#backupRunning = running;
     return running;
+  }
+
+  /**
+   * The daily `database_backup` job for `@errand/scheduler`:
+   * `scheduler.add(backend.backupJob({ dir: './backups' }))`. Runs
+   * `backup()` at 02:00 UTC (cron `0 2 * * *` unless told otherwise), keeps
+   * the newest `keep` (default 7) files, never two at once; each run's
+   * success or failure, with its logs, is in the task history.
+   */
+  backupJob(options: BackupJobOptions): BackupJobDefinition {
+    const { id = 'database_backup', cron = '0 2 * * *', timezone = 'UTC', ...backup } = options;
+    return {
+      id,
+      name: id,
+      cron,
+      timezone,
+      maxInstances: 1,
+      coalesce: true,
+      taskOptions: { retries: 2, retryDelay: 60_000 },
+      fn: async (ctx: TaskContext) => {
+        ctx.log('backup started', { dir: backup.dir, keep: backup.keep ?? 7 });
+        const result = await this.backup(backup);
+        ctx.log('backup written', {
+          path: result.path,
+          bytes: result.bytes,
+          durationMs: Math.round(result.durationMs),
+          removed: result.removed.length,
+        });
+        return { path: result.path, bytes: result.bytes, removed: result.removed };
+      },
+    };
   }
 
   #ready(): Statements {

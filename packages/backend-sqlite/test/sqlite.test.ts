@@ -315,3 +315,71 @@ describe('SqliteBackend.schedules', () => {
     await backend.close();
   }, 60_000);
 });
+
+describe('the database_backup job', () => {
+  it('runs the backup at 02:00 UTC through the scheduler, with its result and logs in history', async () => {
+    const { Scheduler } = await import('@errand/scheduler');
+    const backend = new SqliteBackend({ path: join(dir, 'app.db') });
+    const manager = new TaskManager({ backend, logger: false });
+    let clock = Date.UTC(2026, 10, 23, 0, 0);
+    const scheduler = new Scheduler(manager, { fire: false, now: () => clock });
+    const job = backend.backupJob({ dir: join(dir, 'backups'), keep: 2 });
+    scheduler.add(job);
+    await manager.start();
+    try {
+      const [listed] = await scheduler.list();
+      expect(listed).toMatchObject({ id: 'database_backup', schedule: 'Daily at 2:00 AM UTC', nextRunIn: 'in 2h' });
+      for (let day = 0; day < 3; day++) {
+        clock = Date.UTC(2026, 10, 23 + day, 2, 0, 1);
+        await scheduler.tick();
+        await waitForIdle(manager);
+      }
+      expect(await readdir(join(dir, 'backups'))).toHaveLength(2);
+      const runs = await manager.query({ name: 'database_backup' });
+      expect(runs.records.map((record) => record.status)).toEqual(['success', 'success', 'success']);
+      const newest = runs.records[0]!;
+      expect(newest.logs.map((line) => line.message)).toEqual(['backup started', 'backup written']);
+      expect(newest.result).toMatchObject({ path: expect.stringMatching(/app-\d{8}T/) });
+      expect((await scheduler.list())[0]).toMatchObject({ lastOutcome: 'success' });
+    } finally {
+      await manager.stop();
+    }
+  });
+
+  it('records a failed backup as a failed run and leaves the old files alone', async () => {
+    const { Scheduler } = await import('@errand/scheduler');
+    const backend = new SqliteBackend({ path: join(dir, 'app.db') });
+    const manager = new TaskManager({ backend, logger: false });
+    let clock = Date.UTC(2026, 10, 23, 0, 0);
+    const scheduler = new Scheduler(manager, { fire: false, now: () => clock });
+    const target = join(dir, 'backups');
+    await mkdir(target, { recursive: true });
+    await writeFile(join(target, 'app-20261101T020000.000Z.db'), 'an older backup');
+    // A lock file left by a backup that is still running: this one must fail, not run alongside.
+    await writeFile(join(target, '.app.backup.lock'), '');
+    scheduler.add({ ...backend.backupJob({ dir: target, keep: 1 }), taskOptions: { retries: 0, retryDelay: 0 } });
+    await manager.start();
+    try {
+      clock = Date.UTC(2026, 10, 23, 2, 0, 1);
+      await scheduler.tick();
+      await waitForIdle(manager);
+      const [run] = (await manager.query({ name: 'database_backup' })).records;
+      expect(run).toMatchObject({ status: 'failed' });
+      expect(run?.error).toMatch(/another backup .* is running/);
+      expect((await readdir(target)).sort()).toEqual(['.app.backup.lock', 'app-20261101T020000.000Z.db']);
+      expect((await scheduler.list())[0]).toMatchObject({ lastOutcome: 'failed' });
+    } finally {
+      await manager.stop();
+    }
+  });
+});
+
+async function waitForIdle(manager: TaskManager): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (manager.stats().running + manager.stats().queued + manager.stats().delayed > 0) {
+    if (Date.now() > deadline) throw new Error('manager did not go idle');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  // Let the outcome reach the schedule store.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
