@@ -328,7 +328,11 @@ describe('the database_backup job', () => {
     await manager.start();
     try {
       const [listed] = await scheduler.list();
-      expect(listed).toMatchObject({ id: 'database_backup', schedule: 'Daily at 2:00 AM UTC', nextRunIn: 'in 2h' });
+      expect(listed).toMatchObject({
+        id: 'database_backup',
+        schedule: 'Daily at 2:00 AM UTC',
+        nextRunIn: 'in 2h',
+      });
       for (let day = 0; day < 3; day++) {
         clock = Date.UTC(2026, 10, 23 + day, 2, 0, 1);
         await scheduler.tick();
@@ -357,7 +361,10 @@ describe('the database_backup job', () => {
     await writeFile(join(target, 'app-20261101T020000.000Z.db'), 'an older backup');
     // A lock file left by a backup that is still running: this one must fail, not run alongside.
     await writeFile(join(target, '.app.backup.lock'), '');
-    scheduler.add({ ...backend.backupJob({ dir: target, keep: 1 }), taskOptions: { retries: 0, retryDelay: 0 } });
+    scheduler.add({
+      ...backend.backupJob({ dir: target, keep: 1 }),
+      taskOptions: { retries: 0, retryDelay: 0 },
+    });
     await manager.start();
     try {
       clock = Date.UTC(2026, 10, 23, 2, 0, 1);
