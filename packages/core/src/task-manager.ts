@@ -463,7 +463,7 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
 
   /** This instance's live figures (synchronous, no I/O). */
   stats(): ManagerStats {
-    const flush = this.#flush;
+    const health = this.#flush?.health() ?? null;
     return {
       instanceId: this.instanceId,
       state: this.#state,
@@ -472,14 +472,12 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
       delayed: this.#delayed.size,
       retained: this.#store.size,
       counts: { ...this.#store.counts },
-      backend: flush
-        ? {
-            name: this.#options.backend!.name,
-            ...flush.health(),
-            healthy: flush.health().healthy && this.#heartbeatHealthy,
-            heartbeatHealthy: this.#heartbeatHealthy,
-          }
-        : null,
+      backend: health && {
+        name: this.#options.backend!.name,
+        ...health,
+        healthy: health.healthy && this.#heartbeatHealthy,
+        heartbeatHealthy: this.#heartbeatHealthy,
+      },
     };
   }
 
