@@ -28,6 +28,8 @@ export interface FlushHealth {
 export interface FlushSchedulerOptions {
   backend: SnapshotBackend;
   maxBatch: number;
+  /** Writes in flight at once (each on records no other flight holds). */
+  maxInFlight: number;
   interval: number;
   onFlushed: (count: number, durationMs: number) => void;
   onError: (error: BackendError) => void;
@@ -38,7 +40,7 @@ const MAX_RETRY_MS = 10_000;
 
 /**
  * Moves records from memory to the backend, batching everything that
- * arrives while a write is in flight into the next one (group commit): one
+ * arrives while writes are in flight into the next one (group commit): one
  * transaction for many enqueues, never one commit each.
  *
  * Two lanes share each batch. Required writes (`require()`: durable
@@ -46,16 +48,18 @@ const MAX_RETRY_MS = 10_000;
  * fast with a typed error when the backend does. Background writes
  * (`markDirty()`, `flushSoon()`: finished records, progress) are retried
  * with backoff until they land, so nothing is lost during an outage.
- * Only one write is in flight at a time, so a record's writes reach the
- * store in the order they happened.
+ *
+ * Up to `maxInFlight` writes run at once, so a store's round-trip time does
+ * not cap throughput; a record is never in two of them, so its writes still
+ * reach the store in the order they happened.
  */
 export class FlushScheduler {
   readonly #options: FlushSchedulerOptions;
   readonly #dirty = new Map<string, TaskState>();
   #waiters: Waiter[] = [];
-  /** Ids in the write now in flight, so eviction leaves them alone. */
-  #inFlightIds = new Set<string>();
-  #inFlight: Promise<void> | null = null;
+  /** Ids in the writes now in flight: neither a second write nor eviction may touch them. */
+  readonly #inFlightIds = new Set<string>();
+  readonly #flights = new Set<Promise<void>>();
   /** A write is due on the next macrotask (see #kick). */
   #scheduled = false;
   #urgent = false;
@@ -122,7 +126,7 @@ export class FlushScheduler {
     this.#retryTimer = null;
     let failures = 0;
     for (;;) {
-      if (this.#inFlight) await this.#inFlight;
+      while (this.#flights.size > 0) await Promise.all(this.#flights);
       if (this.#dirty.size === 0 && this.#waiters.length === 0) return;
       const before = this.#health.written;
       await this.#startWrite();
@@ -134,7 +138,9 @@ export class FlushScheduler {
   }
 
   #kick(required = false): void {
-    if (this.#inFlight || this.#scheduled) {
+    if (this.#scheduled) return;
+    if (this.#flights.size >= this.#options.maxInFlight) {
+      // The flight that ends first starts the next write.
       if (required) this.#urgent = true;
       return;
     }
@@ -148,48 +154,61 @@ export class FlushScheduler {
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
-      if (!this.#inFlight) void this.#startWrite();
+      if (this.#flights.size < this.#options.maxInFlight) void this.#startWrite();
     });
   }
 
   /** Starts one write; when it ends, starts the next if callers are waiting. */
   #startWrite(): Promise<void> {
-    const inFlight = this.#write().finally(() => {
-      this.#inFlight = null;
+    const flight: Promise<void> = this.#write().finally(() => {
+      this.#flights.delete(flight);
       if (this.#waiters.length > 0 || (this.#urgent && this.#dirty.size > 0))
         this.#kick(this.#waiters.length > 0);
     });
-    this.#inFlight = inFlight;
-    return inFlight;
+    this.#flights.add(flight);
+    return flight;
   }
 
   async #write(): Promise<void> {
     const { maxBatch, backend } = this.#options;
     this.#urgent = false;
-    const waiters = this.#waiters.length <= maxBatch ? this.#waiters : this.#waiters.slice(0, maxBatch);
-    this.#waiters = waiters === this.#waiters ? [] : this.#waiters.slice(maxBatch);
     const batch: TaskRecord[] = [];
-    const background: TaskState[] = [];
-    const inBatch = new Set<string>();
-    for (const waiter of waiters) {
-      if (inBatch.has(waiter.state.record.id)) continue;
-      inBatch.add(waiter.state.record.id);
-      this.#dirty.delete(waiter.state.record.id);
+    const ids = new Set<string>();
+    const waiters: Waiter[] = [];
+    const later: Waiter[] = [];
+    for (const waiter of this.#waiters) {
+      const id = waiter.state.record.id;
+      // A record another flight is writing waits for it: its writes stay in order.
+      if (batch.length >= maxBatch || this.#inFlightIds.has(id)) {
+        later.push(waiter);
+        continue;
+      }
+      waiters.push(waiter);
+      if (ids.has(id)) continue;
+      ids.add(id);
+      this.#dirty.delete(id);
       batch.push(cloneRecord(waiter.state.record));
     }
+    this.#waiters = later;
+    const background: TaskState[] = [];
     for (const [id, state] of this.#dirty) {
       if (batch.length >= maxBatch) {
         this.#urgent = true;
         break;
       }
+      if (this.#inFlightIds.has(id)) {
+        // Written once that flight ends: keep a write due, or it would wait for the interval.
+        this.#urgent = true;
+        continue;
+      }
       this.#dirty.delete(id);
-      if (inBatch.has(id)) continue;
-      inBatch.add(id);
+      if (ids.has(id)) continue;
+      ids.add(id);
       background.push(state);
       batch.push(cloneRecord(state.record));
     }
     if (batch.length === 0) return;
-    this.#inFlightIds = inBatch;
+    for (const id of ids) this.#inFlightIds.add(id);
     const started = performance.now();
     try {
       const result = await backend.write(batch);
@@ -214,7 +233,7 @@ export class FlushScheduler {
       for (const waiter of waiters) waiter.reject(error);
       this.#failed(error);
     } finally {
-      this.#inFlightIds = new Set();
+      for (const id of ids) this.#inFlightIds.delete(id);
     }
   }
 

@@ -59,6 +59,12 @@ export interface ManagerOptions {
   takeoverInterval?: number;
   /** Records per backend write; larger flushes are split. Default 1000. */
   maxBatch?: number;
+  /**
+   * Backend writes in flight at once. More than one keeps a store's round-trip
+   * time from capping durable throughput; a record is never in two at once.
+   * Default 4.
+   */
+  maxWritesInFlight?: number;
   /** Newest finished records loaded into memory at `start()`. Default 1000 (at most `maxRecords`). */
   preload?: number;
   /** A result larger than this (JSON bytes) is not stored. Default 16384. */
@@ -108,6 +114,7 @@ export interface ResolvedManagerOptions {
   heartbeatInterval: number;
   takeoverInterval: number;
   maxBatch: number;
+  maxWritesInFlight: number;
   preload: number;
   maxResultBytes: number;
   maxLogLines: number;
@@ -178,6 +185,7 @@ export function resolveManagerOptions(options: ManagerOptions = {}): ResolvedMan
     heartbeatInterval,
     takeoverInterval: integer(options.takeoverInterval, 'takeoverInterval', 5_000, 10),
     maxBatch: integer(options.maxBatch, 'maxBatch', 1000, 1),
+    maxWritesInFlight: integer(options.maxWritesInFlight, 'maxWritesInFlight', 4, 1),
     preload: Math.min(integer(options.preload, 'preload', 1000, 0), maxRecords),
     maxResultBytes: integer(options.maxResultBytes, 'maxResultBytes', 16_384, 0),
     maxLogLines: integer(options.maxLogLines, 'maxLogLines', 200, 0),

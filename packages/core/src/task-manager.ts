@@ -507,8 +507,13 @@ export class TaskManager extends TypedEmitter<TaskEvents> {
       this.#flush = new FlushScheduler({
         backend,
         maxBatch: this.#options.maxBatch,
+        maxInFlight: this.#options.maxWritesInFlight,
         interval: this.#options.snapshotInterval,
-        onFlushed: (count, durationMs) => this.emit('flushed', { count, durationMs }),
+        onFlushed: (count, durationMs) => {
+          // Records that just reached the store may now leave memory.
+          this.#evict();
+          this.emit('flushed', { count, durationMs });
+        },
         onError: (error) => this.#reportBackendError(error),
       });
       this.#flush.start();

@@ -477,3 +477,42 @@ describe('TaskManager during a backend outage', () => {
     expect(manager.state).toBe('idle');
   });
 });
+
+describe('TaskManager with several writes in flight', () => {
+  it('never lets an older write of a record land after a newer one', async () => {
+    const store = new MemoryBackend();
+    // Each write takes a random 0-8 ms, so concurrent writes finish in any order.
+    const backend = new Proxy(store, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property === 'write') {
+          return async (records: Parameters<MemoryBackend['write']>[0]) => {
+            await sleep(Math.random() * 8);
+            return target.write(records);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const manager = make({ backend, durability: 'durable', maxWritesInFlight: 4, concurrency: 16 });
+    const chatty = manager.define('chatty', async (ctx, n: number) => {
+      for (let i = 1; i <= 5; i++) {
+        ctx.progress(i * 20);
+        ctx.log(`step ${i}`);
+        await sleep(Math.random() * 3);
+      }
+      return n;
+    });
+    await manager.start();
+    const ids = await Promise.all(Array.from({ length: 200 }, (_, n) => chatty.enqueue([n])));
+    await idle(manager);
+    await waitFor(() => manager.stats().backend?.dirty === 0, 5000, 'every write to land');
+    await sleep(20);
+    for (const id of ids) {
+      const stored = await store.get(id);
+      expect(stored, id).toEqual(await manager.get(id));
+      expect(stored).toMatchObject({ status: 'success', progress: 100 });
+      expect(stored?.logs).toHaveLength(5);
+    }
+  });
+});
