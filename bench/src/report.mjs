@@ -1,5 +1,6 @@
 // Renders the Markdown report: machine, settings, one table per workload,
 // and the issue's targets with the figures that meet or miss them.
+import { LIMITS } from './limits.mjs';
 import { summarize } from './stats.mjs';
 import { SYSTEMS } from './systems/index.mjs';
 
@@ -205,7 +206,7 @@ export function renderReport({ plan, machine, versions, outcomes, date, seconds 
     );
   }
 
-  lines.push('## Targets (issue 11)', '', renderTargets(get), '');
+  lines.push('## Targets (issue 11)', '', renderTargets(get), '', LIMITS);
   const failures = [...outcomes.values()].filter((outcome) => outcome.errors.length > 0);
   if (failures.length > 0) {
     lines.push(

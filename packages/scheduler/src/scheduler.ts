@@ -113,7 +113,8 @@ export class Scheduler implements ManagerComponent {
     manager.on('failed', (task) => this.#onFinished(task));
     manager.on('interrupted', (task) => this.#onFinished(task));
     manager.on('cancelled', (task) => this.#onFinished(task));
-    void manager.attach(this);
+    // Attached to a running manager, the scheduler starts at once; a failure is reported, not thrown away.
+    manager.attach(this).catch((error: unknown) => this.#report('start', error, false));
   }
 
   /**
@@ -400,9 +401,10 @@ export class Scheduler implements ManagerComponent {
     return this.#store;
   }
 
-  #report(operation: string, error: unknown): void {
-    this.#logger.warn(`${operation} failed; will retry`, {
-      error: error instanceof Error ? error.message : String(error),
+  #report(operation: string, error: unknown, retrying = true): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.#logger.warn(retrying ? `${operation} failed; will retry` : `${operation} failed`, {
+      error: message,
     });
   }
 }

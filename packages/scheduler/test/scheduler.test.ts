@@ -310,6 +310,35 @@ describe('Scheduler', () => {
   });
 });
 
+describe('Scheduler attached late', () => {
+  it('starts at once on a running manager, and reports a failed start instead of dropping it', async () => {
+    const store = new MemoryBackend();
+    const manager = new TaskManager({ backend: store, logger: false });
+    managers.push(manager);
+    await manager.start();
+    const ok = new Scheduler(manager, { fire: false });
+    ok.add({ id: 'late', every: '1h', fn: async () => {} });
+    await waitFor(async () => (await store.schedules.list()).length === 1, 2000, 'the late job to be stored');
+
+    const noSchedules = new Proxy(new MemoryBackend(), {
+      get(target, property) {
+        if (property === 'schedules') return undefined;
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const other = new TaskManager({ backend: noSchedules, logger: false });
+    managers.push(other);
+    await other.start();
+    const warnings: string[] = [];
+    new Scheduler(other, {
+      logger: { debug() {}, info() {}, warn: (message) => warnings.push(message), error() {} },
+    });
+    await waitFor(() => warnings.length > 0, 2000, 'the failed start to be reported');
+    expect(warnings).toEqual(['start failed']);
+  });
+});
+
 describe('Scheduler with a live loop', () => {
   it('keeps looping through a store outage and fires each tick once when it returns', async () => {
     const store = new MemoryBackend();
