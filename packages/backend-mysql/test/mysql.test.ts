@@ -9,7 +9,7 @@ import {
   type TaskRecord,
   type TickClaim,
 } from '@errand/core';
-import { makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
+import { makeJob, makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
 import { createPool as createCallbackPool } from 'mysql2';
 import { createPool, type Pool, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -385,21 +385,16 @@ describe.skipIf(!available)('mysql backend', () => {
   });
 
   describe('scheduler storage', () => {
-    const job = (overrides: Partial<StoredJob> = {}): StoredJob => ({
-      id: 'nightly',
-      taskName: 'reports.build',
-      trigger: { kind: 'cron', expression: '0 2 * * *', timezone: 'UTC' },
-      definitionHash: 'h1',
-      options: { args: [1, 'two'] },
-      nextRunAt: 1000,
-      lastRunAt: null,
-      lastOutcome: null,
-      paused: false,
-      orphaned: false,
-      activeRuns: [],
-      updatedAt: 1,
-      ...overrides,
-    });
+    const job = (overrides: Partial<StoredJob> = {}): StoredJob =>
+      makeJob({
+        id: 'nightly',
+        trigger: { kind: 'cron', expression: '0 2 * * *', timezone: 'UTC' },
+        definitionHash: 'h1',
+        options: { args: [1, 'two'] },
+        nextRunAt: 1000,
+        updatedAt: 1,
+        ...overrides,
+      });
     const tick = (overrides: Partial<TickClaim> = {}): TickClaim => ({
       jobId: 'nightly',
       expectedNextRunAt: 1000,

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendError, normalizeQuery, SchemaVersionError, type StoredJob, TaskManager } from '@errand/core';
-import { makeRecord } from '@errand/core/testing';
+import { makeJob, makeRecord, waitForIdle } from '@errand/core/testing';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../src/index.js';
@@ -169,21 +169,16 @@ describe('SqliteBackend.backup()', () => {
 });
 
 function job(overrides: Partial<StoredJob> = {}): StoredJob {
-  return {
+  return makeJob({
     id: 'cleanup',
     taskName: 'cleanup.run',
     trigger: { kind: 'every', intervalMs: 1000, anchor: 0 },
     definitionHash: 'h1',
     options: {},
     nextRunAt: 1000,
-    lastRunAt: null,
-    lastOutcome: null,
-    paused: false,
-    orphaned: false,
-    activeRuns: [],
     updatedAt: 1,
     ...overrides,
-  };
+  });
 }
 
 describe('SqliteBackend.schedules', () => {
@@ -336,7 +331,7 @@ describe('the database_backup job', () => {
       for (let day = 0; day < 3; day++) {
         clock = Date.UTC(2026, 10, 23 + day, 2, 0, 1);
         await scheduler.tick();
-        await waitForIdle(manager);
+        await waitForIdle(manager, 10_000, 50);
       }
       expect(await readdir(join(dir, 'backups'))).toHaveLength(2);
       const runs = await manager.query({ name: 'database_backup' });
@@ -369,7 +364,7 @@ describe('the database_backup job', () => {
     try {
       clock = Date.UTC(2026, 10, 23, 2, 0, 1);
       await scheduler.tick();
-      await waitForIdle(manager);
+      await waitForIdle(manager, 10_000, 50);
       const [run] = (await manager.query({ name: 'database_backup' })).records;
       expect(run).toMatchObject({ status: 'failed' });
       expect(run?.error).toMatch(/another backup .* is running/);
@@ -380,13 +375,3 @@ describe('the database_backup job', () => {
     }
   });
 });
-
-async function waitForIdle(manager: TaskManager): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (manager.stats().running + manager.stats().queued + manager.stats().delayed > 0) {
-    if (Date.now() > deadline) throw new Error('manager did not go idle');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  // Let the outcome reach the schedule store.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}

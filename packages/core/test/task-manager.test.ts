@@ -13,7 +13,7 @@ import {
   type TaskSnapshot,
   UnknownTaskError,
 } from '../src/index.js';
-import { sleep, waitFor } from '../src/testing/index.js';
+import { sleep, waitFor, waitForIdle } from '../src/testing/index.js';
 
 const managers: TaskManager[] = [];
 
@@ -23,16 +23,7 @@ function make(options: ManagerOptions = {}): TaskManager {
   return manager;
 }
 
-async function idle(manager: TaskManager): Promise<void> {
-  await waitFor(
-    () => {
-      const stats = manager.stats();
-      return stats.running + stats.queued + stats.delayed === 0;
-    },
-    5000,
-    'the manager to go idle',
-  );
-}
+const idle = (manager: TaskManager) => waitForIdle(manager, 5000);
 
 afterEach(async () => {
   await Promise.all(managers.splice(0).map((manager) => manager.stop({ timeout: 0 }).catch(() => {})));

@@ -1,5 +1,5 @@
 import { type ManagerOptions, MemoryBackend, type SnapshotBackend, TaskManager } from '@errand/core';
-import { waitFor } from '@errand/core/testing';
+import { waitFor, waitForIdle } from '@errand/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DuplicateJobError,
@@ -30,13 +30,7 @@ function instance(
   return { manager, scheduler };
 }
 
-async function idle(manager: TaskManager): Promise<void> {
-  await waitFor(
-    () => manager.stats().running + manager.stats().queued + manager.stats().delayed === 0,
-    5000,
-    'idle',
-  );
-}
+const idle = (manager: TaskManager) => waitForIdle(manager, 5000);
 
 afterEach(async () => {
   await Promise.all(managers.splice(0).map((manager) => manager.stop({ timeout: 0 }).catch(() => {})));

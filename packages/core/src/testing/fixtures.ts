@@ -1,4 +1,4 @@
-import { newTaskId, type SnapshotBackend, type TaskRecord } from '../index.js';
+import { newTaskId, type SnapshotBackend, type TaskManager, type TaskRecord } from '../index.js';
 import type { ProcessBackendSpec } from './chaos.js';
 
 /**
@@ -91,4 +91,21 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/**
+ * Resolves once the manager runs, queues and delays no task. `settleMs`
+ * then leaves time for listeners' own async work (a scheduler recording an
+ * outcome, say).
+ */
+export async function waitForIdle(manager: TaskManager, timeoutMs = 10_000, settleMs = 0): Promise<void> {
+  await waitFor(
+    () => {
+      const stats = manager.stats();
+      return stats.running + stats.queued + stats.delayed === 0;
+    },
+    timeoutMs,
+    'the manager to go idle',
+  );
+  if (settleMs > 0) await sleep(settleMs);
 }

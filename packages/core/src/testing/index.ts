@@ -23,7 +23,7 @@ import { scheduleCases } from './schedule-cases.js';
 
 export { type ChaosOptions, type ChaosReport, type ProcessBackendSpec, runProcessChaos } from './chaos.js';
 export type { ConformanceStore, ConformanceTarget } from './fixtures.js';
-export { makeRecord, sleep, waitFor } from './fixtures.js';
+export { makeRecord, sleep, waitFor, waitForIdle } from './fixtures.js';
 export { makeJob } from './schedule-cases.js';
 export { requireService } from './service-check.js';
 
