@@ -89,6 +89,15 @@ describe.skipIf(!available)('mysql backend', () => {
     return ids.length;
   }
 
+  /** Another connection holding the task row's lock in an open transaction (ROLLBACK releases it). */
+  async function lockTaskRow(id: string) {
+    const locker = await admin();
+    cleanups.push(() => locker.end());
+    await locker.query('START TRANSACTION');
+    await locker.query(`SELECT id FROM \`${database.name}\`.errand_tasks WHERE id = ? FOR UPDATE`, [id]);
+    return locker;
+  }
+
   async function sqlRows(sql: string, values: unknown[] = []): Promise<RowDataPacket[]> {
     const connection = await admin();
     try {
@@ -632,12 +641,7 @@ describe.skipIf(!available)('mysql backend', () => {
       await backend.write([record]);
 
       // Hold the row so the next write waits inside the server, then kill it there.
-      const locker = await admin();
-      cleanups.push(() => locker.end());
-      await locker.query('START TRANSACTION');
-      await locker.query(`SELECT id FROM \`${database.name}\`.errand_tasks WHERE id = ? FOR UPDATE`, [
-        record.id,
-      ]);
+      const locker = await lockTaskRow(record.id);
       const outcome = backend.write([{ ...record, status: 'success' }]).then(
         () => null,
         (error: unknown) => error,
@@ -662,12 +666,7 @@ describe.skipIf(!available)('mysql backend', () => {
       const backend = await open({ connectionLimit: 2 });
       const held = makeRecord({ idempotencyKey: 'zz-held', owner: 'a' });
       await backend.write([held]);
-      const locker = await admin();
-      cleanups.push(() => locker.end());
-      await locker.query('START TRANSACTION');
-      await locker.query(`SELECT id FROM \`${database.name}\`.errand_tasks WHERE id = ? FOR UPDATE`, [
-        held.id,
-      ]);
+      const locker = await lockTaskRow(held.id);
       // 'aa-new' sorts first, so it is inserted before the statement waits on the held row.
       const fresh = makeRecord({ idempotencyKey: 'aa-new', owner: 'a' });
       const outcome = backend.write([fresh, { ...held, status: 'running' }]).then(

@@ -56,6 +56,17 @@ describe.skipIf(!available)('redis backend', () => {
     return client;
   }
 
+  /** Names of the commands `client` sends from now on, lower-cased, in order (the array fills as it goes). */
+  function recordCommands(client: Redis): string[] {
+    const sent: string[] = [];
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((...args: Parameters<typeof send>) => {
+      sent.push(args[0].name.toLowerCase());
+      return send(...args);
+    }) as typeof client.sendCommand;
+    return sent;
+  }
+
   /** A Redis user allowed only the keys of `prefix`: a script touching any other key fails. */
   async function restrictedUser(
     prefix: string,
@@ -297,12 +308,7 @@ describe.skipIf(!available)('redis backend', () => {
         }),
       ),
     );
-    const sent: string[] = [];
-    const send = client.sendCommand.bind(client);
-    client.sendCommand = ((...args: Parameters<typeof send>) => {
-      sent.push(args[0].name.toLowerCase());
-      return send(...args);
-    }) as typeof client.sendCommand;
+    const sent = recordCommands(client);
 
     const shapes = [
       {},
@@ -339,12 +345,7 @@ describe.skipIf(!available)('redis backend', () => {
   it('writes 10,000 records in well under a second, in one round trip', async () => {
     const client = appClient();
     const backend = await open({ client, prefix: newPrefix() });
-    const sent: string[] = [];
-    const send = client.sendCommand.bind(client);
-    client.sendCommand = ((...args: Parameters<typeof send>) => {
-      sent.push(args[0].name.toLowerCase());
-      return send(...args);
-    }) as typeof client.sendCommand;
+    const sent = recordCommands(client);
     let best = Number.POSITIVE_INFINITY;
     const base = Date.now();
     for (let round = 0; round < 2; round++) {
@@ -391,12 +392,7 @@ describe.skipIf(!available)('redis backend', () => {
       const client = appClient();
       const backend = await open({ client, prefix: newPrefix() });
       const { schedules } = backend;
-      const sent: string[] = [];
-      const send = client.sendCommand.bind(client);
-      client.sendCommand = ((...args: Parameters<typeof send>) => {
-        sent.push(args[0].name.toLowerCase());
-        return send(...args);
-      }) as typeof client.sendCommand;
+      const sent = recordCommands(client);
       const calls: Array<() => Promise<unknown>> = [
         () => schedules.register(makeJob({ nextRunAt: 1000 })),
         () => schedules.list(),
