@@ -8,7 +8,12 @@ export const baseConfig = {
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
+  // Maps point stack traces at src/ lines without carrying the sources
+  // (which made up ~65% of each package's unpacked size).
   sourcemap: true,
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
   clean: true,
   target: 'node20',
   platform: 'node',

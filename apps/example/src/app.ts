@@ -1,13 +1,34 @@
 import { ErrandError, type TaskManager, type TaskQuery, type TaskStatus } from '@errand/core';
+import { basicAuth, createDashboard } from '@errand/dashboard';
+import { fastifyDashboard } from '@errand/dashboard/fastify';
 import type { Scheduler } from '@errand/scheduler';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { healthReport } from './health.js';
 import type { defineTasks } from './tasks.js';
 
 type Tasks = ReturnType<typeof defineTasks>;
 
-/** HTTP routes that enqueue tasks and read their history. */
-export function buildApp(manager: TaskManager, tasks: Tasks, scheduler: Scheduler): FastifyInstance {
+/** Where the dashboard is mounted, and the login that opens it. */
+export const DASHBOARD_PATH = '/tasks/dashboard';
+
+/** HTTP routes that enqueue tasks and read their history, and the dashboard. */
+export function buildApp(
+  manager: TaskManager,
+  tasks: Tasks,
+  scheduler: Scheduler,
+  login: { username: string; password: string },
+): FastifyInstance {
   const app = Fastify({ logger: false });
+
+  // The dashboard is closed unless authorize opens it: here one Basic login (see the README).
+  const dashboard = createDashboard({
+    manager,
+    scheduler,
+    basePath: DASHBOARD_PATH,
+    authorize: basicAuth(login),
+  });
+  app.register(fastifyDashboard, { dashboard });
+  app.addHook('onClose', async () => dashboard.close());
 
   // Errand's typed errors become 4xx answers; anything else stays a 500.
   app.setErrorHandler((error, _request, reply) => {
@@ -77,9 +98,8 @@ export function buildApp(manager: TaskManager, tasks: Tasks, scheduler: Schedule
   );
 
   app.get('/health', async (_request, reply) => {
-    const stats = manager.stats();
-    const healthy = stats.state === 'running' && (stats.backend?.healthy ?? true);
-    return reply.status(healthy ? 200 : 503).send({ healthy, stats, totals: await manager.counts() });
+    const report = await healthReport(manager);
+    return reply.status(report.healthy ? 200 : 503).send(report);
   });
 
   return app;

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { SqliteBackend } from '@errand/backend-sqlite';
 import { TaskManager } from '@errand/core';
 import { Scheduler } from '@errand/scheduler';
-import { buildApp } from './app.js';
+import { buildApp, DASHBOARD_PATH } from './app.js';
 import { declareJobs } from './jobs.js';
 import { defineTasks } from './tasks.js';
 
@@ -15,7 +15,12 @@ const manager = new TaskManager({ backend, snapshotInterval: 5_000, concurrency:
 const tasks = defineTasks(manager);
 const scheduler = new Scheduler(manager); // starts and stops with the manager
 declareJobs(scheduler, backend, dirname(dbPath));
-const app = buildApp(manager, tasks, scheduler);
+// Demo login of the dashboard; set both variables to anything else outside a demo.
+const login = {
+  username: process.env.DASHBOARD_USER ?? 'demo',
+  password: process.env.DASHBOARD_PASSWORD ?? 'errand-demo',
+};
+const app = buildApp(manager, tasks, scheduler, login);
 
 manager.on('failed', (task) => console.error(`task ${task.name} ${task.id} failed: ${task.error}`));
 manager.on('backendError', (error) => console.error(`backend: ${error.message}`));
@@ -26,6 +31,7 @@ const address = await app.listen({
   host: process.env.HOST ?? '127.0.0.1',
 });
 console.log(`errand example listening on ${address} (tasks in ${dbPath})`);
+console.log(`dashboard: ${address}${DASHBOARD_PATH}/ (login ${login.username} / ${login.password})`);
 for (const job of await scheduler.list()) console.log(`  ${job.id}: ${job.schedule} → ${job.nextRunIn}`);
 console.log(
   `try: curl -X POST ${address}/signup -H 'content-type: application/json' -d '{"email":"ada@example.com"}'`,

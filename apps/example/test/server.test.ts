@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HealthReport } from '../src/health.js';
 
 const serverPath = fileURLToPath(new URL('../dist/server.js', import.meta.url));
 let dir: string;
@@ -64,6 +65,10 @@ async function waitForStatus(url: string, id: string, status: string): Promise<R
   }
 }
 
+async function getHealth(url: string): Promise<HealthReport> {
+  return (await (await fetch(`${url}/health`)).json()) as HealthReport;
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'errand-example-'));
   dbPath = join(dir, 'tasks.db');
@@ -86,8 +91,15 @@ describe('the example server', () => {
     const email = await waitForStatus(first.url, signup.json.id as string, 'success');
     expect(email).toMatchObject({ attempt: 2, result: { delivered: true, to: 'flaky@example.com' } });
     await waitForStatus(first.url, report.json.id as string, 'success');
-    const health = (await (await fetch(`${first.url}/health`)).json()) as { healthy: boolean };
-    expect(health.healthy).toBe(true);
+    const health = await getHealth(first.url);
+    expect(health).toMatchObject({
+      healthy: true,
+      state: 'running',
+      backend: { name: 'sqlite', healthy: true, lastError: null },
+    });
+    expect(Object.keys(health.stored.totals ?? {}).sort()).toEqual(
+      ['cancelled', 'expired', 'failed', 'interrupted', 'pending', 'rejected', 'running', 'success'].sort(),
+    );
     const jobs = (await (await fetch(`${first.url}/jobs`)).json()) as Array<{ id: string; schedule: string }>;
     expect(jobs.map((job) => `${job.id}: ${job.schedule}`)).toEqual([
       'cleanup_temp: Every 6 hours',
@@ -121,6 +133,62 @@ describe('the example server', () => {
       expect(missing.status).toBe(404);
     } finally {
       expect(await stopServer(second)).toBe(0);
+    }
+  });
+
+  it('mounts the dashboard at /tasks/dashboard behind the demo login', async () => {
+    const server = await startServer();
+    try {
+      const base = `${server.url}/tasks/dashboard`;
+      const anonymous = await fetch(`${base}/api/overview`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic /);
+      const authorization = `Basic ${Buffer.from('demo:errand-demo').toString('base64')}`;
+      const page = await fetch(`${base}/`, { headers: { authorization } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain('nonce-');
+      const signup = await post(`${server.url}/signup`, { email: 'dash@example.com' });
+      await waitForStatus(server.url, signup.json.id as string, 'success');
+      const tasks = (await (
+        await fetch(`${base}/api/tasks?name=sendWelcomeEmail`, { headers: { authorization } })
+      ).json()) as {
+        records: Array<{ id: string; status: string }>;
+      };
+      expect(tasks.records.map((record) => record.id)).toContain(signup.json.id);
+      const jobs = (await (await fetch(`${base}/api/jobs`, { headers: { authorization } })).json()) as Array<{
+        id: string;
+      }>;
+      expect(jobs.map((job) => job.id)).toContain('database_backup');
+      expect(server.output()).toContain('dashboard: http://');
+    } finally {
+      expect(await stopServer(server)).toBe(0);
+    }
+  });
+
+  it('answers /health with what runs now and what the store holds, each under its own name', async () => {
+    const server = await startServer();
+    try {
+      const before = (await getHealth(server.url)).stored.totals!;
+      // A report runs for ~200 ms: long enough to be seen running.
+      const report = await post(`${server.url}/reports`, { month: '2026-11' });
+      const during = await getHealth(server.url);
+      expect(during.live).toEqual({ running: 1, queued: 0, delayed: 0 });
+      await waitForStatus(server.url, report.json.id as string, 'success');
+      // A success is written at once; the stored totals catch up within a write.
+      const deadline = Date.now() + 5_000;
+      let after = await getHealth(server.url);
+      while (after.stored.totals!.success === before.success && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        after = await getHealth(server.url);
+      }
+      expect(after.live).toEqual({ running: 0, queued: 0, delayed: 0 });
+      expect(after.stored).toMatchObject({
+        unflushed: 0,
+        totals: { success: before.success + 1, running: 0 },
+      });
+      expect(Date.parse(after.stored.lastWriteAt!)).toBeGreaterThan(Date.now() - 60_000);
+    } finally {
+      expect(await stopServer(server)).toBe(0);
     }
   });
 

@@ -1,8 +1,2 @@
 export type { AnyPool } from './connection.js';
-export {
-  MysqlBackend,
-  type MysqlBackendCommonOptions,
-  type MysqlBackendOptions,
-  type MysqlConnectOptions,
-  type MysqlExistingPoolOptions,
-} from './mysql-backend.js';
+export * from './mysql-backend.js';

@@ -1,113 +1,17 @@
-import type { TaskLogLine, TaskRecord, TaskStatus } from '@errand/core';
+import type { TaskRecord } from '@errand/core';
+import { encodeFields, TASK_FIELDS, TEXT_JSON_CODEC } from '@errand/core';
+import { TASK_COLUMNS, text } from '@errand/sql';
 
-/**
- * Column order of every insert. `owner` and then `status` come last on
- * purpose: MySQL evaluates `ON DUPLICATE KEY UPDATE` assignments left to
- * right, each seeing the columns already assigned, and the fencing test reads
- * `owner` and `status` (see `sql/write.ts`).
- */
-export const TASK_COLUMNS = [
-  'id',
-  'name',
-  'queue',
-  'priority',
-  'tags',
-  'args',
-  'attempt',
-  'max_attempts',
-  'created_at',
-  'started_at',
-  'finished_at',
-  'duration',
-  'run_at',
-  'error',
-  'stack',
-  'logs',
-  'progress',
-  'result',
-  'idempotency_key',
-  'requeue_on_interrupt',
-  'owner',
-  'status',
-] as const;
+// mysql2 gives VARBINARY as Buffers, which the codec's String() decodes as UTF-8; JSON is LONGTEXT.
+export const taskColumns = (alias = '') => TASK_COLUMNS.map((column) => alias + column).join(', ');
+export const TASK_SELECT = taskColumns();
+// Schema 1 made every JSON column NOT NULL: a null `result` is stored as the JSON text `null`.
+const NULLABLE_JSON = TASK_FIELDS.flatMap((spec, i) => (spec.kind === 'json' && spec.nullable ? [i] : []));
 
-/** `SELECT` list that {@link rowToRecord} reads. */
-export const TASK_SELECT = TASK_COLUMNS.join(', ');
-
-/** One record as the values of {@link TASK_COLUMNS}, in that order. */
-export function recordToValues(record: TaskRecord): unknown[] {
-  return [
-    record.id,
-    record.name,
-    record.queue,
-    record.priority,
-    JSON.stringify(record.tags),
-    JSON.stringify(record.args),
-    record.attempt,
-    record.maxAttempts,
-    record.createdAt,
-    record.startedAt,
-    record.finishedAt,
-    record.duration,
-    record.runAt,
-    record.error,
-    record.stack,
-    JSON.stringify(record.logs),
-    record.progress,
-    // `undefined` has no JSON text; store it as the null it reads back as.
-    JSON.stringify(record.result ?? null),
-    record.idempotencyKey,
-    record.requeueOnInterrupt ? 1 : 0,
-    record.owner,
-    record.status,
-  ];
+export function taskValues(record: TaskRecord): unknown[] {
+  const values = encodeFields(TASK_FIELDS, record, TEXT_JSON_CODEC);
+  for (const i of NULLABLE_JSON) values[i] ??= 'null';
+  return values;
 }
 
-export type TaskRow = Record<string, unknown>;
-
-/**
- * VARBINARY columns arrive as Buffers. BIGINTs arrive as numbers, or as
- * strings from a pool the application configured with `bigNumberStrings`.
- */
-export function text(value: unknown): string {
-  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-}
-
-export function nullableText(value: unknown): string | null {
-  return value === null || value === undefined ? null : text(value);
-}
-
-export function nullableNumber(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function json<T>(value: unknown): T {
-  return JSON.parse(text(value)) as T;
-}
-
-export function rowToRecord(row: TaskRow): TaskRecord {
-  return {
-    id: text(row.id),
-    name: text(row.name),
-    queue: text(row.queue),
-    priority: Number(row.priority),
-    tags: json<string[]>(row.tags),
-    args: json<unknown[]>(row.args),
-    status: text(row.status) as TaskStatus,
-    attempt: Number(row.attempt),
-    maxAttempts: Number(row.max_attempts),
-    createdAt: Number(row.created_at),
-    startedAt: nullableNumber(row.started_at),
-    finishedAt: nullableNumber(row.finished_at),
-    duration: nullableNumber(row.duration),
-    runAt: Number(row.run_at),
-    error: nullableText(row.error),
-    stack: nullableText(row.stack),
-    logs: json<TaskLogLine[]>(row.logs),
-    progress: nullableNumber(row.progress),
-    result: json<unknown>(row.result),
-    idempotencyKey: nullableText(row.idempotency_key),
-    owner: nullableText(row.owner),
-    requeueOnInterrupt: Number(row.requeue_on_interrupt) === 1,
-  };
-}
+export const nullableText = (value: unknown): string | null => (value === null ? null : text(value));

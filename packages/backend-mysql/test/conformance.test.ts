@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { requireService, runBackendConformance } from '@errand/core/testing';
+import { runScheduleConformance } from '@errand/scheduler/testing';
+import * as vitest from 'vitest';
 import { MysqlBackend } from '../src/index.js';
-import { admin, createDatabase, START_COMMAND } from './helpers.js';
+import { admin, createDatabase, SERVER_URL, START_COMMAND } from './helpers.js';
 
 const available = await requireService(
   'MySQL/MariaDB',
@@ -12,16 +14,26 @@ const available = await requireService(
   START_COMMAND,
 );
 
-runBackendConformance({
+const server = new URL(SERVER_URL);
+
+const target = {
   name: 'mysql',
+  capabilities: MysqlBackend.capabilities,
   skip: !available,
-  schedulerModule: fileURLToPath(import.meta.resolve('@errand/scheduler')),
+  network: { endpoint: { host: server.hostname, port: Number(server.port || 3306) } },
   async setup() {
     const database = await createDatabase();
     const options = { url: database.url, connectionLimit: 4 };
     return {
       connect: () => new MysqlBackend(options),
       teardown: () => database.drop(),
+      // The same database through another host and port (the suite's stalling proxy).
+      connectThrough(host: string, port: number, { operationTimeout }: { operationTimeout: number }) {
+        const url = new URL(database.url);
+        url.hostname = host;
+        url.port = String(port);
+        return new MysqlBackend({ url: url.toString(), connectionLimit: 4, operationTimeout });
+      },
       // Child processes load the built package (turbo builds it before `test`).
       processBackend: {
         module: fileURLToPath(new URL('../dist/index.js', import.meta.url)),
@@ -30,4 +42,7 @@ runBackendConformance({
       },
     };
   },
-});
+};
+
+runBackendConformance(target, vitest);
+runScheduleConformance(target, vitest);

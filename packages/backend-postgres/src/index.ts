@@ -1,14 +1,7 @@
-/**
- * `@errand/backend-postgres`: PostgreSQL persistence for Errand.
- *
- * ```ts
- * import { TaskManager } from '@errand/core';
- * import { PostgresBackend } from '@errand/backend-postgres';
- *
- * const manager = new TaskManager({ backend: new PostgresBackend(process.env.DATABASE_URL!) });
- * ```
- */
+/** `@errand/backend-postgres`: PostgreSQL persistence for Errand. */
 
+/** The `ScheduleStore` of `PostgresBackend`, over the `<prefix>jobs` table. */
+export type { ScheduleStore as PostgresScheduleStore } from '@errand/core';
+export type { PostgresBackendOptions, PostgresConnection } from './connection.js';
 export { SCHEMA_VERSION } from './migrations/index.js';
-export { PostgresBackend, type PostgresBackendOptions, type PostgresConnection } from './postgres-backend.js';
-export type { PostgresScheduleStore } from './schedule-store.js';
+export { PostgresBackend } from './postgres-backend.js';

@@ -1,50 +1,22 @@
+import { createHash } from 'node:crypto';
 import { InvalidOptionError } from '@errand/core';
+import { sqlTables } from '@errand/sql';
 
-/** Fully quoted names of everything the backend creates, built once per backend. */
-export interface Tables {
-  /** Unquoted schema name, for catalog lookups. */
-  schemaName: string;
-  schema: string;
-  meta: string;
-  tasks: string;
-  instances: string;
-  /** Jobs of `@errand/scheduler` (schema version 2). */
-  jobs: string;
-  /** Prefix for index names, which PostgreSQL scopes to the schema, not the table. */
-  indexPrefix: string;
-  /** Stable text whose hash keys the migration advisory lock and names prepared statements. */
-  lockKey: string;
-}
+/** Quoted names of everything the backend creates (`schemaName` unquoted, for the catalog). */
+export type Tables = ReturnType<typeof tableNames>;
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// The longest suffix appended to the prefix is `tasks_idempotency_key_holder`; PostgreSQL
-// silently truncates identifiers past 63 bytes, which could make two index names collide.
-const MAX_PREFIX = 32;
-
-function quote(identifier: string): string {
-  return `"${identifier}"`;
-}
-
-export function tableNames(schema: string, prefix: string): Tables {
-  if (!IDENTIFIER.test(schema) || schema.length > 63) {
-    throw new InvalidOptionError(
-      `schema must be a plain identifier of at most 63 characters, got "${schema}"`,
-    );
-  }
-  if (prefix !== '' && (!IDENTIFIER.test(prefix) || prefix.length > MAX_PREFIX)) {
-    throw new InvalidOptionError(
-      `tablePrefix must be letters, digits and underscores (at most ${MAX_PREFIX}), got "${prefix}"`,
-    );
-  }
-  const qualified = (name: string) => `${quote(schema)}.${quote(prefix + name)}`;
-  return {
-    schemaName: schema,
-    schema: quote(schema),
-    meta: qualified('meta'),
-    tasks: qualified('tasks'),
-    instances: qualified('instances'),
-    jobs: qualified('jobs'),
-    indexPrefix: prefix,
-    lockKey: `errand:${schema}.${prefix}`,
-  };
+export function tableNames(schema: string, prefix: string) {
+  const invalid = (what: string, max: number, got: string) =>
+    new InvalidOptionError(`${what} must be an identifier of at most ${max} characters, got "${got}"`);
+  if (!/^[A-Za-z_]\w{0,62}$/.test(schema)) throw invalid('schema', 63, schema);
+  // At most 32: PostgreSQL truncates identifiers past 63 bytes, and with the longest suffix
+  // (`tasks_idempotency_key_holder`) a longer prefix could make two index names collide.
+  if (!/^([A-Za-z_]\w{0,31})?$/.test(prefix)) throw invalid('tablePrefix', 32, prefix);
+  const tables = sqlTables((name) => `"${schema}"."${prefix}${name}"`);
+  // Index names are scoped to the schema, not the table: they carry the prefix too.
+  const index = (name: string) => `"${prefix}${name}"`;
+  // Channels are database-wide: a hash of schema and prefix keeps stores from waking each other,
+  // and the name short (a longer one would be truncated at 63 bytes).
+  const channel = `"errand_${createHash('sha1').update(`${schema}.${prefix}`).digest('hex').slice(0, 24)}"`;
+  return { ...tables, schemaName: schema, index, channel, lockKey: `errand:${schema}.${prefix}` };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import {
   BackendError,
   InvalidOptionError,
@@ -8,15 +9,15 @@ import {
   TaskManager,
   type TaskRecord,
 } from '@errand/core';
-import { makeJob, makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
+import { makeRecord, requireService, StallProxy, sleep, waitFor } from '@errand/core/testing';
+import { makeJob } from '@errand/scheduler/testing';
+import { aggregateStatements, jobStatements, postgresDialect, purgeStatement } from '@errand/sql';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresBackend, SCHEMA_VERSION } from '../src/index.js';
-import { initialSchema } from '../src/migrations/001-initial.js';
-import { encodeRecords } from '../src/row.js';
+import { MIGRATIONS } from '../src/migrations/index.js';
 import { claimStatement } from '../src/sql/claim.js';
-import { dueStatement } from '../src/sql/schedules.js';
-import { writeStatement } from '../src/sql/write.js';
+import { heartbeatStatement } from '../src/sql/instances.js';
 import { tableNames } from '../src/tables.js';
 import {
   adminQuery,
@@ -132,6 +133,36 @@ describe.skipIf(!available)('postgres backend', () => {
       expect(() => new PostgresBackend({ pool: {} as pg.Pool })).toThrow(InvalidOptionError);
     });
 
+    it('refuses a malformed URL that holds a password without echoing it, in the error or its cause', () => {
+      for (const url of [
+        'postgres://ada:hunter2-secret@127.0.0.1:badport/db',
+        'postgres://ada:hunter2-secret@[::1/db',
+      ]) {
+        const error = (() => {
+          try {
+            new PostgresBackend(url);
+          } catch (caught) {
+            return caught;
+          }
+        })();
+        expect(error).toBeInstanceOf(InvalidOptionError);
+        expect(inspect(error, { depth: 10 })).not.toContain('hunter2-secret');
+        const inObject = (() => {
+          try {
+            new PostgresBackend({ connectionString: url, schema: 'x' });
+          } catch (caught) {
+            return caught;
+          }
+        })();
+        expect(inObject).toBeInstanceOf(InvalidOptionError);
+        expect(inspect(inObject, { depth: 10 })).not.toContain('hunter2-secret');
+      }
+      expect(() => new PostgresBackend(POSTGRES_URL, { operationTimeout: 0 })).toThrow(InvalidOptionError);
+      expect(() => new PostgresBackend({ connectionString: POSTGRES_URL, operationTimeout: 2.5 })).toThrow(
+        InvalidOptionError,
+      );
+    });
+
     it('creates its tables with the prefix in the schema', async () => {
       const name = schema();
       await opened(new PostgresBackend(POSTGRES_URL, { schema: name, tablePrefix: 'jobs_' }));
@@ -140,9 +171,13 @@ describe.skipIf(!available)('postgres backend', () => {
         [name],
       );
       expect(tables.rows.map((row) => row.tablename)).toEqual([
+        'jobs_counters',
         'jobs_instances',
         'jobs_jobs',
+        'jobs_locks',
         'jobs_meta',
+        'jobs_queues',
+        'jobs_semaphores',
         'jobs_tasks',
       ]);
     });
@@ -172,33 +207,77 @@ describe.skipIf(!available)('postgres backend', () => {
       for (const backend of backends) expect(await backend.get(record.id)).toEqual(record);
     });
 
-    it('migrates a version-1 store to version 2 on open, keeping its tasks and keys', async () => {
-      const name = schema();
-      const t = tableNames(name, 'errand_');
-      // A store exactly as version 1 of this package left it, holding a task with a key.
-      const record = makeRecord({ idempotencyKey: 'from-v1' });
-      await adminQuery(`CREATE SCHEMA "${name}"`);
-      await adminQuery(`CREATE TABLE ${t.meta} (key text PRIMARY KEY, value text NOT NULL)`);
-      await adminQuery(initialSchema(t));
-      await adminQuery(`INSERT INTO ${t.meta} (key, value) VALUES ('schema_version', '1')`);
-      await adminQuery(writeStatement(t), [encodeRecords([record]), '[]']);
-      expect(SCHEMA_VERSION).toBe(2);
+    it.each([1, 2])(
+      'migrates a store of release %i to the current version on open, keeping its tasks, keys and list tags',
+      async (from) => {
+        const name = schema();
+        const t = tableNames(name, 'errand_');
+        // A store exactly as that release left it (migrations are append-only), holding a running
+        // task with a key and tags as that release stored them: a list of strings.
+        await adminQuery(`CREATE SCHEMA "${name}"`);
+        await adminQuery(`CREATE TABLE ${t.meta} (key text PRIMARY KEY, value text NOT NULL)`);
+        for (const migration of MIGRATIONS.slice(0, from))
+          for (const statement of migration.statements(t)) await adminQuery(statement);
+        await adminQuery(`INSERT INTO ${t.meta} (key, value) VALUES ('schema_version', $1)`, [String(from)]);
+        const record = makeRecord({
+          idempotencyKey: `from-v${from}`,
+          status: 'running',
+          attempt: 1,
+          owner: 'gone',
+          requeueOnInterrupt: true,
+          tags: { vip: '', eu: '' },
+        });
+        await adminQuery(
+          `INSERT INTO ${t.tasks} (id, name, queue, priority, tags, args, status, attempt, max_attempts,
+             created_at, run_at, logs, idempotency_key, owner, requeue_on_interrupt)
+           VALUES ($1, $2, 'default', 0, '["vip", "eu"]', '[]', 'running', 1, 1, $3, $3, '[]', $4, 'gone', true)`,
+          [record.id, record.name, record.createdAt, record.idempotencyKey],
+        );
+        expect(SCHEMA_VERSION).toBe(3);
+        // An operator may build an index of version 3 beforehand, concurrently: the migration keeps it.
+        if (from === 2)
+          await adminQuery(
+            `CREATE INDEX CONCURRENTLY errand_tasks_finished ON ${t.tasks} (finished_at, id) WHERE finished_at IS NOT NULL`,
+          );
 
-      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
-      const meta = await adminQuery<{ value: string }>(
-        `SELECT value FROM ${t.meta} WHERE key = 'schema_version'`,
-      );
-      expect(meta.rows).toEqual([{ value: '2' }]);
-      expect(await backend.get(record.id)).toEqual(record);
-      // The key is still held, and the new jobs table works.
-      const rival = makeRecord({ idempotencyKey: 'from-v1' });
-      expect(await backend.write([rival])).toEqual({ conflicts: [{ id: rival.id, existingId: record.id }] });
-      const job = makeJob();
-      expect(await backend.schedules.register(job)).toEqual(job);
-      // A second open finds version 2 and changes nothing.
-      await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
-      expect(await backend.schedules.list()).toEqual([job]);
-    });
+        const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
+        const meta = await adminQuery<{ value: string }>(
+          `SELECT value FROM ${t.meta} WHERE key = 'schema_version'`,
+        );
+        expect(meta.rows).toEqual([{ value: '3' }]);
+        // The new columns read as their defaults, the list of tags as keys with empty values.
+        expect(await backend.get(record.id)).toEqual(record);
+        // The key is still held; the new tables and indexes work.
+        const rival = makeRecord({ idempotencyKey: record.idempotencyKey });
+        expect(await backend.write([rival])).toEqual({
+          conflicts: [{ id: rival.id, existingId: record.id }],
+          fenced: [],
+        });
+        const indexes = await adminQuery<{ indexname: string }>(
+          'SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname',
+          [name],
+        );
+        const names = indexes.rows.map((row) => row.indexname);
+        expect(names).toEqual(
+          expect.arrayContaining([
+            'errand_tasks_claim_order',
+            'errand_tasks_cancel_requests',
+            'errand_tasks_finished',
+          ]),
+        );
+        expect(names).not.toContain('errand_tasks_claimable');
+        await backend.heartbeat('me', 60_000, {});
+        const [claimed] = await backend.claim({ instanceId: 'me', names: [record.name], limit: 10 });
+        expect(claimed).toMatchObject({ id: record.id, status: 'pending', owner: 'me', tags: record.tags });
+        expect(await backend.setQueueOverride('default', { paused: true })).toMatchObject({ paused: true });
+        const job = makeJob();
+        expect(await backend.schedules.register(job)).toEqual(job);
+        // A second open finds the current version and changes nothing.
+        await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
+        expect(await backend.schedules.list()).toEqual([job]);
+        expect((await adminQuery(`SELECT value FROM ${t.meta}`)).rows).toEqual([{ value: '3' }]);
+      },
+    );
 
     it('refuses a store written by a newer schema version', async () => {
       const name = schema();
@@ -211,15 +290,6 @@ describe.skipIf(!available)('postgres backend', () => {
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(SchemaVersionError);
       expect((error as Error).message).toContain(`version ${SCHEMA_VERSION + 1}`);
-    });
-
-    it('rejects calls before open() and after close()', async () => {
-      const backend = new PostgresBackend(POSTGRES_URL, { schema: schema() });
-      await expect(backend.get('x')).rejects.toBeInstanceOf(InvalidStateError);
-      await backend.open({ logger: silentLogger });
-      await backend.close();
-      await expect(backend.now()).rejects.toBeInstanceOf(InvalidStateError);
-      await backend.close();
     });
   });
 
@@ -236,6 +306,8 @@ describe.skipIf(!available)('postgres backend', () => {
       await b.write([inB]);
       expect(await a.get(inB.id)).toBeNull();
       expect(await b.get(inA.id)).toBeNull();
+      // A claimer takes work only while its own heartbeat is alive.
+      await Promise.all([a.heartbeat('me', 60_000, {}), b.heartbeat('me', 60_000, {})]);
       expect((await a.claim({ instanceId: 'me', names: [inA.name], limit: 10 })).map((r) => r.id)).toEqual([
         inA.id,
       ]);
@@ -249,6 +321,41 @@ describe.skipIf(!available)('postgres backend', () => {
       // And it can be opened again on the same pool.
       await a.open({ logger: silentLogger });
       expect((await a.get(inA.id))?.owner).toBe('me');
+    });
+
+    it('bounds every call by operationTimeout on a stalled pool it was given, and leaves that pool open', async () => {
+      const server = new URL(POSTGRES_URL);
+      const proxy = await StallProxy.start({ host: server.hostname, port: Number(server.port || 5432) });
+      const url = new URL(POSTGRES_URL);
+      url.hostname = '127.0.0.1';
+      url.port = String(proxy.port);
+      // The application's own pool, with none of the timeouts the backend sets on pools it creates.
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+      cleanups.push(async () => {
+        proxy.resume();
+        await pool.end();
+        await proxy.close();
+      });
+      const backend = await opened(
+        new PostgresBackend({ pool }, { schema: schema(), operationTimeout: 300 }),
+      );
+      const record = makeRecord();
+      await backend.write([record]);
+      proxy.stall();
+      for (const call of [() => backend.get(record.id), () => backend.write([makeRecord()])]) {
+        const started = performance.now();
+        const error = await call().catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(BackendError);
+        expect(error).toMatchObject({ failure: 'timeout' });
+        expect(performance.now() - started).toBeLessThan(300 + 1500);
+      }
+      const closing = performance.now();
+      await backend.close();
+      expect(performance.now() - closing).toBeLessThan(200);
+      expect(pool.ended).toBe(false);
+      proxy.resume();
+      await backend.open({ logger: silentLogger });
+      expect(await backend.get(record.id)).toEqual(record);
     });
   });
 
@@ -274,7 +381,7 @@ describe.skipIf(!available)('postgres backend', () => {
         makeRecord({ createdAt: base + i, idempotencyKey: i % 2 ? `key-${i}` : null }),
       );
       before = count();
-      expect(await backend.write(keyed)).toEqual({ conflicts: [] });
+      expect(await backend.write(keyed)).toEqual({ conflicts: [], fenced: [] });
       expect(count() - before).toBe(1);
       expect((await backend.counts(normalizeQuery())).pending).toBe(5000);
     });
@@ -404,26 +511,205 @@ describe.skipIf(!available)('postgres backend', () => {
       expect({ ...stored, error: odd.error }).toEqual(odd);
       expect(await backend.get(normal.id)).toEqual(normal);
     });
-  });
 
-  describe('claim()', () => {
-    it('scans the partial index of claimable rows', async () => {
+    it('rejects a batch holding a record the store refuses as a whole, with failure refused, storing none of it', async () => {
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: schema() }));
+      const good = [makeRecord(), makeRecord({ idempotencyKey: 'poison-1' }), makeRecord()];
+      // 1e19 ms does not fit a BIGINT: SQLSTATE 22003, numeric value out of range.
+      const poison = makeRecord({ runAt: 1e19 });
+      const error = await backend
+        .write([good[0]!, poison, ...good.slice(1)])
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(BackendError);
+      expect(error).toMatchObject({ operation: 'write', failure: 'refused' });
+      expect(await backend.counts(normalizeQuery())).toMatchObject({ pending: 0 });
+      // The same holds for a batch that needs several statements (a key named twice).
+      const releasing = makeRecord({ idempotencyKey: 'poison-2', status: 'failed' });
+      const taking = makeRecord({ idempotencyKey: 'poison-2', runAt: 1e19 });
+      await expect(backend.write([releasing, taking])).rejects.toMatchObject({ failure: 'refused' });
+      expect(await backend.get(releasing.id)).toBeNull();
+      // Without the refused record, the rest lands.
+      expect(await backend.write(good)).toEqual({ conflicts: [], fenced: [] });
+      for (const record of good) expect(await backend.get(record.id)).toEqual(record);
+      expect(await backend.get(poison.id)).toBeNull();
+    });
+
+    it('reports a fenced update of a record that takes an idempotency key', async () => {
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: schema() }));
+      const record = makeRecord({ idempotencyKey: 'fenced-key', status: 'running', owner: 'instance-b' });
+      await backend.write([record]);
+      const stale = { ...record, owner: 'instance-a', status: 'pending' as const, attempt: 2 };
+      expect(await backend.write([stale])).toEqual({ conflicts: [], fenced: [record.id] });
+      expect(await backend.get(record.id)).toEqual(record);
+    });
+
+    it('never rejects three connections writing overlapping idempotency keys at once, in opposite orders', async () => {
       const name = schema();
-      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
-      const base = Date.now() - 100_000;
-      await backend.write(
-        Array.from({ length: 20_000 }, (_, i) =>
-          makeRecord({ createdAt: base + i, status: i % 1000 === 0 ? 'pending' : 'success', owner: 'gone' }),
+      const backends = await Promise.all(
+        [0, 1, 2].map(() =>
+          opened(new PostgresBackend({ connectionString: POSTGRES_URL, max: 4 }, { schema: name })),
         ),
       );
-      await adminQuery(`ANALYZE "${name}".errand_tasks`);
-      const plan = await adminQuery<{ 'QUERY PLAN': string }>(
-        `EXPLAIN ${claimStatement(tableNames(name, 'errand_'))}`,
-        ['me', ['conformance.task'], 10],
+      const keys = Array.from({ length: 90 }, (_, i) => `overlap-${i}`);
+      const writes = backends.flatMap((backend, n) => {
+        const mine = keys.filter((_, i) => i % 3 !== n);
+        const ordered = n % 2 === 0 ? mine : mine.slice().reverse();
+        const records = ordered.map((key) => makeRecord({ idempotencyKey: key, owner: `instance-${n}` }));
+        // One batch per connection, and the same keys again one by one, all at once.
+        const single = records.map((record) => backend.write([{ ...record, id: `${record.id}-x` }]));
+        return [backend.write(records), ...single];
+      });
+      const results = await Promise.allSettled(writes);
+      expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      const holders = await adminQuery<{ idempotency_key: string; n: string }>(
+        `SELECT idempotency_key, count(*) AS n FROM "${name}".errand_tasks GROUP BY idempotency_key`,
       );
-      expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('errand_tasks_claimable');
-      const claimed = await backend.claim({ instanceId: 'me', names: ['conformance.task'], limit: 100 });
-      expect(claimed).toHaveLength(20);
+      expect(holders.rows).toHaveLength(keys.length);
+      for (const row of holders.rows) expect(Number(row.n)).toBe(1);
+    });
+  });
+
+  describe('on a large history', () => {
+    /** 200,000 finished tasks and 5,000 unowned pending ones of every priority, analyzed. */
+    async function largeHistory(name: string, backend: PostgresBackend) {
+      const base = Date.now() - 10_000_000;
+      await adminQuery(
+        `INSERT INTO "${name}".errand_tasks (id, name, queue, priority, tags, args, status, attempt,
+           max_attempts, created_at, run_at, finished_at, logs, owner, requeue_on_interrupt)
+         SELECT lpad(i::text, 12, '0'), 'conformance.task', 'default', (i / 40) % 10, '{}', '[]',
+           CASE WHEN i % 40 = 0 THEN 'pending' ELSE 'success' END, 0, 1, $1::bigint + i, $1::bigint + i,
+           CASE WHEN i % 40 = 0 THEN NULL ELSE $1::bigint + i + 5 END, '[]',
+           CASE WHEN i % 40 = 0 THEN NULL ELSE 'gone' END, false
+         FROM generate_series(1, 200000) AS i`,
+        [base],
+      );
+      await adminQuery(`ANALYZE "${name}".errand_tasks`);
+      await backend.heartbeat('me', 60_000, {});
+      return base;
+    }
+
+    type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
+    const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+    const literal = (value: unknown): string =>
+      Array.isArray(value)
+        ? `ARRAY[${value.map(literal).join(', ')}]::text[]`
+        : typeof value === 'string'
+          ? `'${value.replace(/'/g, "''")}'`
+          : String(value);
+
+    /** Every node of the plan PostgreSQL runs for `statement` (run, then rolled back), custom or generic. */
+    async function runPlan(statement: { sql: string; values: unknown[] }, generic: boolean) {
+      const client = new pg.Client({ connectionString: POSTGRES_URL, application_name: 'errand-test-plan' });
+      await client.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `SET LOCAL plan_cache_mode = ${generic ? 'force_generic_plan' : 'force_custom_plan'}`,
+        );
+        await client.query(`PREPARE planned AS ${statement.sql}`);
+        const args = statement.values.length > 0 ? `(${statement.values.map(literal).join(', ')})` : '';
+        const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE planned${args}`);
+        return nodes(rows[0]['QUERY PLAN'][0].Plan);
+      } finally {
+        await client.query('ROLLBACK');
+        await client.end();
+      }
+    }
+
+    it('claims from the claim-order index in priority order: no sort of the claimable rows, no history read', async () => {
+      const name = schema();
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
+      await largeHistory(name, backend);
+      const request = { instanceId: 'me', names: ['conformance.task'], limit: 10, excludeQueues: ['paused'] };
+      const statement = claimStatement(tableNames(name, 'errand_'), request);
+      // Planned for its values: the claim is never prepared (see claimStatement).
+      const plan = await runPlan(statement, false);
+      // The one sort is of the rows it took, for the reply; none is of the claimable rows.
+      const sorted = plan.filter((node) => node['Node Type'] === 'Sort');
+      const input = (node: PlanNode) => node.Plans!.find((child) => child['Parent Relationship'] === 'Outer');
+      expect(sorted.map((node) => input(node)!['CTE Name'])).toEqual(['claimed']);
+      const scans = plan.filter(
+        (node) => String(node['Node Type']).endsWith('Scan') && node['Relation Name'] === 'errand_tasks',
+      );
+      // The candidates from the claim-order index, then the update of each by its key.
+      expect(scans.map((node) => node['Index Name'])).toEqual([
+        'errand_tasks_claim_order',
+        'errand_tasks_pkey',
+      ]);
+      expect(scans[1]!['Actual Loops']).toBe(10);
+      // It reads the ten rows it takes and stops: the 5,000 others and the history stay unread.
+      const read = Number(scans[0]!['Actual Rows']) + Number(scans[0]!['Rows Removed by Filter'] ?? 0);
+      expect(read).toBe(10);
+      const claimed = await backend.claim({ ...request, limit: 100 });
+      expect(claimed.map((record) => record.priority)).toEqual(Array(100).fill(9));
+      expect(claimed.map((record) => record.createdAt)).toEqual(
+        claimed.map((record) => record.createdAt).sort((a, b) => a - b),
+      );
+    });
+
+    it('answers heartbeats, aggregates and purges from indexes, never by reading the history', async () => {
+      const name = schema();
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
+      const base = await largeHistory(name, backend);
+      const t = tableNames(name, 'errand_');
+      const window = { since: base + 1000, until: base + 2000, bucketMs: 100, durationSample: 10 };
+      const aggregate = aggregateStatements(t.tasks, window, postgresDialect);
+      const purge = purgeStatement(
+        t,
+        { status: 'success', finishedBefore: base + 500, queues: null, excludeQueues: [], limit: 100 },
+        postgresDialect,
+      );
+      const heartbeat = { sql: heartbeatStatement(t), values: ['me', 60_000, '{}'] };
+      // [what, statement, the index it must read, generic plan too (prepared statements)]
+      const cases = [
+        ['heartbeat', heartbeat, 'errand_tasks_cancel_requests', true],
+        ['aggregate: finished', aggregate.finished, 'errand_tasks_finished', false],
+        ['aggregate: durations', aggregate.durations, 'errand_tasks_finished', false],
+        ['aggregate: oldest pending', aggregate.oldestPending, 'errand_tasks_status_created', false],
+        ['purge', purge, 'errand_tasks_finished', false],
+      ] as const;
+      for (const [what, statement, index, prepared] of cases) {
+        for (const generic of prepared ? [false, true] : [false]) {
+          const plan = await runPlan({ sql: statement.sql, values: [...statement.values] }, generic);
+          const scans = plan.filter(
+            (node) => String(node['Node Type']).endsWith('Scan') && node['Relation Name'] === 'errand_tasks',
+          );
+          expect(
+            scans.map((node) => node['Index Name']),
+            what,
+          ).toContain(index);
+          for (const node of scans) expect(node['Node Type'], what).not.toBe('Seq Scan');
+        }
+      }
+      expect((await backend.heartbeat('me', 60_000, {})).cancelRequests).toEqual([]);
+      expect(
+        await backend.purge({
+          status: 'success',
+          finishedBefore: base + 500,
+          queues: null,
+          excludeQueues: [],
+          limit: 1000,
+        }),
+      ).toBe(482);
+    });
+
+    it('reads thousands of records by id, in chunks, in one call', async () => {
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: schema() }));
+      const records = Array.from({ length: 2500 }, (_, i) => makeRecord({ createdAt: Date.now() + i }));
+      await backend.write(records);
+      const found = await backend.getMany([...records.map((record) => record.id), 'no-such-id']);
+      expect(found.map((record) => record.id).sort()).toEqual(records.map((record) => record.id).sort());
+    });
+  });
+
+  describe('flow control', () => {
+    it("keeps a queue's semaphore and token bucket apart, though core gives both the queue's key", async () => {
+      const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: schema() }));
+      await backend.heartbeat('a', 60_000, {});
+      expect(await backend.acquire('queue:email', 'a', 1, 5)).toBe(1);
+      // A new bucket starts full, whatever the semaphore of the same queue did first.
+      expect(await backend.takeTokens('queue:email', 10, { max: 10, perMs: 60_000 })).toBe(10);
+      expect(await backend.acquire('queue:email', 'a', 10, 5)).toBe(4);
     });
   });
 
@@ -445,14 +731,14 @@ describe.skipIf(!available)('postgres backend', () => {
         tasks: [run],
       };
       let before = count();
-      expect(await schedules.claimTick(claim)).toBe(true);
+      expect(await schedules.claimTick(claim)).toEqual({ won: true, conflicts: [] });
       expect(count() - before).toBe(4); // BEGIN, compare-and-set, write, COMMIT
       before = count();
-      expect(await schedules.claimTick({ ...claim, tasks: [makeRecord()] })).toBe(false);
+      expect((await schedules.claimTick({ ...claim, tasks: [makeRecord()] })).won).toBe(false);
       expect(count() - before).toBe(3); // BEGIN, compare-and-set, ROLLBACK
       before = count();
       expect(
-        await schedules.claimTick({ ...claim, expectedNextRunAt: 2000, nextRunAt: 3000, tasks: [] }),
+        (await schedules.claimTick({ ...claim, expectedNextRunAt: 2000, nextRunAt: 3000, tasks: [] })).won,
       ).toBe(true);
       expect(count() - before).toBe(1);
       expect(await backend.get(run.id)).toEqual(run);
@@ -481,7 +767,7 @@ describe.skipIf(!available)('postgres backend', () => {
       expect(await schedules.get('nightly-report')).toMatchObject({ nextRunAt: 1000, lastRunAt: null });
       expect(await backend.get(good.id)).toBeNull();
       // The connection went back to the pool healthy: the tick can still be claimed.
-      expect(await schedules.claimTick({ ...claim, tasks: [good] })).toBe(true);
+      expect((await schedules.claimTick({ ...claim, tasks: [good] })).won).toBe(true);
       expect(await backend.get(good.id)).toEqual(good);
     });
 
@@ -509,7 +795,7 @@ describe.skipIf(!available)('postgres backend', () => {
         });
         await sleep(150);
         await client.query('COMMIT');
-        expect(await claiming).toBe(false);
+        expect((await claiming).won).toBe(false);
         expect(await backend.get(late.id)).toBeNull();
         expect(await backend.schedules.get('nightly-report')).toMatchObject({
           nextRunAt: 2000,
@@ -547,7 +833,7 @@ describe.skipIf(!available)('postgres backend', () => {
       );
       await adminQuery(`ANALYZE "${name}".errand_jobs`);
       const plan = await adminQuery<{ 'QUERY PLAN': string }>(
-        `EXPLAIN ${dueStatement(tableNames(name, 'errand_'))}`,
+        `EXPLAIN ${jobStatements(tableNames(name, 'errand_'), postgresDialect).due(0, 0).sql}`,
         [10_000, 10],
       );
       expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('errand_jobs_due');
@@ -574,6 +860,87 @@ describe.skipIf(!available)('postgres backend', () => {
           tasks: [makeRecord()],
         }),
       ).rejects.toBeInstanceOf(InvalidStateError);
+    });
+  });
+
+  describe('wake-ups (LISTEN/NOTIFY)', () => {
+    /** Server pids of the connections of `application` that LISTEN. */
+    async function listening(application: string): Promise<number[]> {
+      const sql = `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN %'`;
+      return (await adminQuery<{ pid: number }>(sql, [application])).rows.map((row) => row.pid);
+    }
+
+    it.each(['its own connection', "a connection held from the application's pool"])(
+      'listens again after its connection is killed, wakes the watcher then, and stops for good: %s',
+      async (kind) => {
+        const application = appName();
+        const name = schema();
+        const config = { connectionString: POSTGRES_URL, application_name: application, max: 2 };
+        const pool = kind.startsWith('its') ? null : new pg.Pool(config);
+        if (pool) cleanups.push(() => pool.end());
+        const warnings: string[] = [];
+        const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+        const watching = new PostgresBackend(pool ? { pool } : config, { schema: name });
+        await watching.open({ logger });
+        cleanups.push(() => watching.close());
+        const notifier = await opened(new PostgresBackend(POSTGRES_URL, { schema: name }));
+        let woken = 0;
+        const unwatch = await watching.watch(() => woken++);
+        const [first] = await listening(application);
+        expect(first).toEqual(expect.any(Number));
+        if (pool) expect(pool.totalCount - pool.idleCount).toBe(1);
+        await notifier.notify();
+        await waitFor(() => woken === 1, 3000, 'the first wake-up');
+
+        await adminQuery('SELECT pg_terminate_backend($1)', [first]);
+        // Notifications sent while it was down are lost: reconnected, it wakes the watcher once.
+        await waitFor(() => woken === 2, 5000, 'the wake-up after listening again');
+        expect(warnings.some((message) => message.includes('reconnecting'))).toBe(true);
+        const [second] = await listening(application);
+        expect(second).not.toBe(first);
+        await notifier.notify();
+        await waitFor(() => woken === 3, 3000, 'a wake-up on the new connection');
+
+        await unwatch();
+        await waitFor(async () => (await listening(application)).length === 0, 3000, 'the LISTEN to end');
+        if (pool) expect(pool.totalCount).toBe(pool.idleCount);
+        await notifier.notify();
+        await sleep(200);
+        expect(woken).toBe(3);
+      },
+    );
+
+    it('wakes only the watchers of the same schema and prefix', async () => {
+      const [one, other] = [schema(), schema()];
+      const notifier = await opened(new PostgresBackend(POSTGRES_URL, { schema: one }));
+      const stores = [
+        { schema: one, tablePrefix: 'errand_' },
+        { schema: one, tablePrefix: 'other_' },
+        { schema: other, tablePrefix: 'errand_' },
+      ];
+      const woken = [0, 0, 0];
+      for (const [i, options] of stores.entries()) {
+        const backend = await opened(new PostgresBackend(POSTGRES_URL, options));
+        await backend.watch(() => woken[i]!++);
+      }
+      await notifier.notify();
+      await waitFor(() => woken[0] === 1, 3000, 'the same store to be woken');
+      await sleep(200);
+      expect(woken).toEqual([1, 0, 0]);
+    });
+
+    it('ends its LISTEN connections at close(), and refuses to watch while not open', async () => {
+      const application = appName();
+      const config = { connectionString: POSTGRES_URL, application_name: application };
+      const backend = new PostgresBackend(config, { schema: schema() });
+      await expect(backend.watch(() => {})).rejects.toBeInstanceOf(InvalidStateError);
+      await backend.open({ logger: silentLogger });
+      await backend.watch(() => {});
+      await backend.watch(() => {});
+      expect(await listening(application)).toHaveLength(2);
+      await backend.close();
+      await waitFor(async () => (await listening(application)).length === 0, 3000, 'the LISTENs to end');
+      await expect(backend.watch(() => {})).rejects.toBeInstanceOf(InvalidStateError);
     });
   });
 

@@ -1,158 +1,117 @@
-import type {
-  JobRunOutcome,
-  StoredJob,
-  StoredTrigger,
-  TaskRecord,
-  TaskStatus,
-  TickClaim,
-} from '@errand/core';
-
-/** The record fields kept in the `body` JSON; the rest are hash fields of their own. */
-interface Body {
-  queue: string;
-  priority: number;
-  tags: string[];
-  args: unknown[];
-  attempt: number;
-  maxAttempts: number;
-  startedAt: number | null;
-  duration: number | null;
-  runAt: number;
-  stack: string | null;
-  logs: TaskRecord['logs'];
-  progress: number | null;
-  result: unknown;
-}
-
-/** A nullable value as the scripts read it: `''` is null, `'=' + value` a value. */
-function nullable(value: string | number | null): string {
-  return value === null ? '' : `=${value}`;
-}
+import * as core from '@errand/core';
 
 /**
- * The write script's ARGV slots for one record (see `WRITE_FIELDS`).
- * Fields a script reads or indexes get slots of their own; the rest travel
- * as one JSON body that Lua never parses.
+ * Fields the scripts read are hash fields, under the names stores already hold; the others are one
+ * JSON `body` (Lua reads it only for tag filters), so a field added to core's table needs no migration.
  */
-export function recordArgs(record: TaskRecord, into: string[]): void {
-  const body: Body = {
-    queue: record.queue,
-    priority: record.priority,
-    tags: record.tags,
-    args: record.args,
-    attempt: record.attempt,
-    maxAttempts: record.maxAttempts,
-    startedAt: record.startedAt,
-    duration: record.duration,
-    runAt: record.runAt,
-    stack: record.stack,
-    logs: record.logs,
-    progress: record.progress,
-    result: record.result,
-  };
-  // The lower-cased error is stored only when it differs, for the
-  // case-insensitive `errorContains` filter (Lua's lower() is ASCII-only).
-  const lower = record.error?.toLowerCase() ?? null;
-  into.push(
-    record.id,
-    record.name,
-    record.status,
-    String(record.createdAt),
-    nullable(record.owner),
-    nullable(record.idempotencyKey),
-    record.requeueOnInterrupt ? '1' : '0',
-    nullable(record.finishedAt),
-    nullable(record.error),
-    nullable(lower !== record.error ? lower : null),
-    JSON.stringify(body),
-  );
-}
-
-/** Turns an HGETALL reply (`[field, value, ...]`) of task `id` into a record, or null when empty. */
-export function recordFromHash(id: string, flat: readonly string[]): TaskRecord | null {
-  if (flat.length === 0) return null;
-  const hash: Record<string, string> = {};
-  for (let i = 0; i < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
-  const body = JSON.parse(hash.body ?? '{}') as Body;
-  return {
-    id,
-    name: hash.name!,
-    queue: body.queue,
-    priority: body.priority,
-    tags: body.tags,
-    args: body.args,
-    status: hash.status as TaskStatus,
-    attempt: body.attempt,
-    maxAttempts: body.maxAttempts,
-    createdAt: Number(hash.createdAt),
-    startedAt: body.startedAt,
-    finishedAt: hash.finishedAt === undefined ? null : Number(hash.finishedAt),
-    duration: body.duration,
-    runAt: body.runAt,
-    error: hash.error ?? null,
-    stack: body.stack,
-    logs: body.logs,
-    progress: body.progress,
-    result: 'result' in body ? body.result : null,
-    idempotencyKey: hash.key ?? null,
-    owner: hash.owner ?? null,
-    requeueOnInterrupt: hash.requeue === '1',
-  };
-}
-
+const OWN =
+  'name queue priority createdAt finishedAt duration runAt error idempotencyKey requeueOnInterrupt owner status';
+const STORED_AS: Record<string, string> = { idempotencyKey: 'key', requeueOnInterrupt: 'requeue' };
+const TASK_HASH = core.TASK_FIELDS.map((spec) => ({
+  ...spec,
+  column: STORED_AS[spec.field] ?? spec.field,
+  own: OWN.split(' ').includes(spec.field),
+}));
+const ENCODED = TASK_HASH.filter((spec) => spec.field !== 'id');
+const CODEC: core.FieldCodec = {
+  encode: (kind, v) =>
+    kind === 'bool' ? (v ? '1' : '0') : /json|tags/.test(kind) ? JSON.stringify(v) : String(v),
+  decode: core.TEXT_JSON_CODEC.decode,
+};
+const text = (kind: core.FieldKind, v: unknown) => (v === null ? null : `${CODEC.encode(kind, v)}`);
+const lowered = (v: string | null) => (v === null || v.toLowerCase() === v ? null : v.toLowerCase());
+/** Script arguments as JSON, nulls left out; numbers that must keep their exact decimal form go as text. */
+const json = (value: object) => JSON.stringify(value, (_, v) => (v === null ? undefined : v));
 /**
- * The register script's ARGV slots for one job (see `JOB_FIELDS`). Times
- * travel as `String(number)`, so the stored nextRunAt is exactly the string
- * a claim's `expectedNextRunAt` gives for the same number.
+ * Appends a record: id, count, its hash's field/value pairs (`body` first, `cancelRequested` first in
+ * it, where the scripts set it without parsing the body), error and owner lower-cased by JavaScript
+ * (Lua's is ASCII-only), a cancel flag. A value Redis would keep otherwise (missing, not finite) is
+ * refused here.
  */
-export function jobArgs(job: StoredJob): string[] {
-  return [
-    job.id,
-    job.taskName,
-    JSON.stringify(job.trigger),
-    job.definitionHash,
-    JSON.stringify(job.options),
-    nullable(job.nextRunAt),
-    nullable(job.lastRunAt),
-    nullable(job.lastOutcome),
-    job.paused ? '1' : '0',
-    JSON.stringify(job.activeRuns),
-    String(job.updatedAt),
-  ];
+function taskArgs(into: string[], record: core.TaskRecord): string[] {
+  const at = into.push(record.id, '', 'body', '');
+  const body: Record<string, unknown> = { cancelRequested: record.cancelRequested };
+  for (const { field, column, kind, nullable, own } of ENCODED) {
+    const value = record[field];
+    if (value == null ? !nullable : typeof value === 'number' && !Number.isFinite(value))
+      throw new RangeError(`task ${record.id}: ${field} cannot be stored as ${value}`);
+    if (!own) body[field] = value;
+    else if (value != null) into.push(column, CODEC.encode(kind, value) as string);
+  }
+  into[at - 1] = JSON.stringify(body);
+  const [errorLower, ownerLower] = [lowered(record.error), lowered(record.owner)];
+  if (errorLower !== null) into.push('errorLower', errorLower);
+  if (ownerLower !== null) into.push('ownerLower', ownerLower);
+  if (record.cancelRequested) into.push('cancel', '1');
+  into[at - 3] = `${into.length - at + 2}`;
+  return into;
 }
 
-/** The claim-tick script's ARGV (see `CLAIM_TICK_FIELDS`), followed by the tick's records in the slots of `write()`. */
-export function claimTickArgs(claim: TickClaim, retention: number): string[] {
-  const args = [
-    claim.jobId,
-    String(claim.expectedNextRunAt),
-    nullable(claim.nextRunAt),
-    JSON.stringify(claim.activeRuns),
-    String(claim.lastRunAt),
-    nullable(claim.lastOutcome),
-    String(retention),
-  ];
-  for (const record of claim.tasks) recordArgs(record, args);
-  return args;
+export const writeArgs = (records: readonly core.TaskRecord[], head: string[] = []) =>
+  records.reduce(taskArgs, head);
+/** Times go as the text the job hash holds, so that `claimTick` compares them as text. */
+export function claimTickArgs({ tasks, ...tick }: core.TickClaim): string[] {
+  const times = { expected: `${tick.expectedNextRunAt}`, lastRunAt: `${tick.lastRunAt}` };
+  const runs = JSON.stringify(tick.activeRuns);
+  const head = { ...tick, ...times, nextRunAt: text('time', tick.nextRunAt), activeRuns: runs };
+  return writeArgs(tasks, [json(head)]);
 }
 
-/** Turns an HGETALL reply of job `id` into a job, or null when empty. */
-export function jobFromHash(id: string, flat: readonly string[]): StoredJob | null {
+export const jobArgs = (job: core.StoredJob) =>
+  json(Object.fromEntries(core.JOB_FIELDS.map(({ field, kind }) => [field, text(kind, job[field])])));
+const count = (n: number) => (n >= 1 ? Math.min(Math.floor(n), 2 ** 31) : 0);
+export const claimArgs = (request: core.ClaimRequest) =>
+  json({ ...request, limit: count(request.limit), meLower: lowered(request.instanceId) });
+export const purgeArgs = (request: core.PurgeRequest) =>
+  json({ ...request, finishedBefore: Math.ceil(request.finishedBefore), limit: count(request.limit) });
+
+export function historyArgs(query: core.NormalizedTaskQuery, withCursor: boolean): string {
+  const { since, until, after } = query;
+  const cursor = withCursor && after && (until === null || after.createdAt < until) ? after : null;
+  const max = cursor ? `${cursor.createdAt}` : until === null ? '+inf' : `(${until}`;
+  return json({ ...query, min: since === null ? '-inf' : `${since}`, max, after: cursor });
+}
+
+function hashOf(id: string, flat: readonly string[]): Record<string, string> | null {
   if (flat.length === 0) return null;
-  const hash: Record<string, string> = {};
+  const hash: Record<string, string> = { id };
   for (let i = 0; i < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
+  return hash;
+}
+export function taskFromHash(id: string, flat: readonly string[]): core.TaskRecord | null {
+  const hash = hashOf(id, flat);
+  if (!hash) return null;
+  // Body values are JSON already: they replace the nulls decodeFields gave the fields it lacked. A
+  // version-2 body holds tags as a list and no cancelRequested.
+  const record = Object.assign(core.decodeFields(TASK_HASH, hash, CODEC), JSON.parse(hash.body!));
+  record.tags = core.normalizeTags(record.tags);
+  record.cancelRequested = record.cancelRequested === true;
+  return record;
+}
+
+export function jobFromHash(id: string, flat: readonly string[]): core.StoredJob | null {
+  const hash = hashOf(id, flat);
+  return hash && core.decodeFields<core.StoredJob>(core.JOB_FIELDS, hash, CODEC, 'field');
+}
+const tuples = <T>(flat: readonly T[], size: number) =>
+  Array.from({ length: Math.floor(flat.length / size) }, (_, i) => flat.slice(i * size, i * size + size));
+export const pairsOf = <T>(reply: unknown, decode: (id: string, flat: string[]) => T | null): T[] =>
+  tuples(reply as string[][], 2).flatMap(([id, flat]) => decode(id as unknown as string, flat!) ?? []);
+export const conflictsOf = (flat: readonly string[]) =>
+  tuples(flat, 2).map(([id, existingId]) => ({ id: id!, existingId: existingId! }));
+export const overrideOf = (stored: string): core.QueueOverride => ({
+  ...{ paused: null, concurrency: null, globalConcurrency: null },
+  ...JSON.parse(stored),
+});
+
+/** Rows of (bucket start, status, count) and (name, duration) pairs, as core's aggregateRecords orders them. */
+export function aggregateOf([rows, durations, oldest]: [string[], string[], string?]): core.Aggregate {
+  const finished = tuples(rows, 3).map(([start, status, count]) => ({
+    ...{ start: Number(start), status: status as core.TaskStatus, count: Number(count) },
+  }));
   return {
-    id,
-    taskName: hash.taskName!,
-    trigger: JSON.parse(hash.trigger!) as StoredTrigger,
-    definitionHash: hash.definitionHash!,
-    options: JSON.parse(hash.options!) as Record<string, unknown>,
-    nextRunAt: hash.nextRunAt === undefined ? null : Number(hash.nextRunAt),
-    lastRunAt: hash.lastRunAt === undefined ? null : Number(hash.lastRunAt),
-    lastOutcome: (hash.lastOutcome as JobRunOutcome | undefined) ?? null,
-    paused: hash.paused === '1',
-    orphaned: hash.orphaned === '1',
-    activeRuns: JSON.parse(hash.activeRuns ?? '[]') as string[],
-    updatedAt: Number(hash.updatedAt),
+    finished: finished.sort((a, b) => a.start - b.start || (a.status < b.status ? -1 : 1)),
+    durations: tuples(durations, 2).map(([name, duration]) => ({ name: name!, duration: Number(duration) })),
+    oldestPendingAt: oldest === undefined ? null : Number(oldest),
   };
 }

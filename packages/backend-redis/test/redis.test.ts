@@ -1,8 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import {
   BackendError,
+  DEFAULT_OPERATION_TIMEOUT,
   InvalidOptionError,
+  InvalidStateError,
   normalizeQuery,
   SchemaVersionError,
   TaskManager,
@@ -10,7 +14,8 @@ import {
   type TaskRecord,
   type TickClaim,
 } from '@errand/core';
-import { makeJob, makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
+import { makeRecord, requireService, sleep, waitFor } from '@errand/core/testing';
+import { makeJob } from '@errand/scheduler/testing';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend, type RedisBackendOptions } from '../src/index.js';
@@ -137,7 +142,7 @@ describe.skipIf(!available)('redis backend', () => {
       const prefix = newPrefix();
       await Promise.all(Array.from({ length: 5 }, () => open({ url: REDIS_URL, prefix })));
       const meta = await admin.hgetall(`{${prefix.slice(0, -1)}}:meta`);
-      expect(meta.version).toBe('2');
+      expect(meta.version).toBe('3');
       expect(Number(meta.createdAt)).toBeGreaterThan(0);
       expect(meta.migratedAt).toBeUndefined();
     });
@@ -154,7 +159,7 @@ describe.skipIf(!available)('redis backend', () => {
       const before = Date.now();
       const backends = await Promise.all(Array.from({ length: 3 }, () => open({ url: REDIS_URL, prefix })));
       const after = await admin.hgetall(meta);
-      expect(after.version).toBe('2');
+      expect(after.version).toBe('3');
       expect(after.createdAt).toBe('1700000000000');
       expect(Number(after.migratedAt)).toBeGreaterThanOrEqual(before - 5000);
       expect(await backends[0]!.get(record.id)).toEqual(record);
@@ -166,13 +171,13 @@ describe.skipIf(!available)('redis backend', () => {
 
     it('refuses a store with a newer schema version', async () => {
       const prefix = newPrefix();
-      await admin.hset(`{${prefix.slice(0, -1)}}:meta`, 'version', '3');
+      await admin.hset(`{${prefix.slice(0, -1)}}:meta`, 'version', '4');
       const backend = new RedisBackend({ url: REDIS_URL, prefix });
       const error = await backend.open({ logger: quiet }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(SchemaVersionError);
-      expect((error as Error).message).toMatch(/schema version 3, newer than 2/);
+      expect((error as Error).message).toMatch(/schema version 4, newer than 3/);
       expect(backend.client).toBeNull();
-      expect(await admin.hget(`{${prefix.slice(0, -1)}}:meta`, 'version')).toBe('3');
+      expect(await admin.hget(`{${prefix.slice(0, -1)}}:meta`, 'version')).toBe('4');
       // The schedule store exists before open(), but its calls fail until then.
       await expect(backend.schedules.list()).rejects.toThrow(/redis backend: listJobs failed: .*not open/);
     });
@@ -236,6 +241,8 @@ describe.skipIf(!available)('redis backend', () => {
       expect((await backend.query(normalizeQuery())).map((record) => record.id).sort()).toEqual(
         records.map((record) => record.id).sort(),
       );
+      // Only a claimer whose own heartbeat is alive takes work.
+      await backend.heartbeat('me', 60_000, {});
       expect(await backend.claim({ instanceId: 'me', names: ['conformance.task'], limit: 10 })).toHaveLength(
         1,
       );
@@ -249,8 +256,8 @@ describe.skipIf(!available)('redis backend', () => {
 
   it('keeps every key under the hash tag of its prefix and touches no other key', async () => {
     const prefix = newPrefix();
-    // This user may touch only `{stem}:*` and may not run KEYS or SCAN at all.
-    const { url } = await restrictedUser(prefix, '-keys', '-scan');
+    // This user may touch only `{stem}:*`, publish only on `{stem}:wake`, and may not run KEYS or SCAN.
+    const { url } = await restrictedUser(prefix, '-keys', '-scan', `&{${prefix.slice(0, -1)}}:wake`);
     const backend = await open({ url, prefix, retention: 1 });
     await backend.heartbeat('a', 60_000, { host: 'h' });
     const records = [
@@ -266,6 +273,21 @@ describe.skipIf(!available)('redis backend', () => {
     await backend.get(records[0]!.id);
     await backend.instances();
     await backend.now();
+    await backend.cancel(records[1]!.id);
+    await backend.getMany(records.map((record) => record.id));
+    await backend.aggregate({ since: 0, until: Date.now(), bucketMs: 60_000, durationSample: 5 });
+    await backend.setQueueOverride('mail', { paused: true, concurrency: 2 });
+    await backend.acquire('slots:mail', 'a', 2, 5);
+    await backend.release('slots:mail', 'a', 1);
+    await backend.takeTokens('rate:mail', 2, { max: 10, perMs: 1000 });
+    await backend.tryLock('retention', 'a', 1000);
+    const purge = { finishedBefore: Date.now(), queues: null, excludeQueues: [], limit: 10 };
+    await backend.purge({ status: 'failed', ...purge });
+    let woken = 0;
+    const unwatch = await backend.watch(() => woken++);
+    await backend.notify();
+    await waitFor(() => woken > 0, 3000, 'a wake-up');
+    await unwatch();
     await backend.removeInstance('a');
     const schedules = backend.schedules;
     await schedules.register(makeJob({ id: 'j1', nextRunAt: 1000 }));
@@ -363,9 +385,9 @@ describe.skipIf(!available)('redis backend', () => {
       const started = performance.now();
       expect((await backend.write(records)).conflicts).toEqual([]);
       best = Math.min(best, performance.now() - started);
-      // Chunks of one batch go out as one MULTI ... EXEC: a single round trip.
-      expect(sent.filter((name) => name === 'evalsha').length).toBe(5);
-      expect(sent.filter((name) => name === 'exec').length).toBe(1);
+      // The whole batch is one script call (all or nothing): a single round trip.
+      expect(sent.filter((name) => name === 'evalsha').length).toBe(1);
+      expect(sent.filter((name) => name === 'exec').length).toBe(0);
     }
     console.info(`redis backend: 10,000 records written in ${best.toFixed(0)} ms`);
     expect(best).toBeLessThan(1000);
@@ -441,11 +463,11 @@ describe.skipIf(!available)('redis backend', () => {
       // New definition: the new nextRunAt replaces the old.
       await schedules.register(makeJob({ id: 'c', definitionHash: 'hash-2', nextRunAt: 1500 }));
       expect(await dueIndex()).toEqual({ a: 1000, b: 2000, c: 1500 });
-      expect(await schedules.claimTick(tick('a', 1000, { nextRunAt: null }))).toBe(true);
+      expect((await schedules.claimTick(tick('a', 1000, { nextRunAt: null }))).won).toBe(true);
       expect(await dueIndex()).toEqual({ b: 2000, c: 1500 });
       // A job with no next run can never be claimed again.
-      expect(await schedules.claimTick(tick('a', 1000))).toBe(false);
-      expect(await schedules.claimTick(tick('c', 1500, { nextRunAt: 2500 }))).toBe(true);
+      expect((await schedules.claimTick(tick('a', 1000))).won).toBe(false);
+      expect((await schedules.claimTick(tick('c', 1500, { nextRunAt: 2500 }))).won).toBe(true);
       expect(await dueIndex()).toEqual({ b: 2000, c: 2500 });
       expect(await schedules.remove('b')).toBe(true);
       expect(await dueIndex()).toEqual({ c: 2500 });
@@ -459,9 +481,9 @@ describe.skipIf(!available)('redis backend', () => {
       const { schedules } = backend;
       const far = 8_640_000_000_000_000; // the largest Date
       await schedules.register(makeJob({ id: 'far', nextRunAt: far - 1 }));
-      expect(await schedules.claimTick(tick('far', far - 2))).toBe(false);
-      expect(await schedules.claimTick(tick('far', far, { nextRunAt: far }))).toBe(false);
-      expect(await schedules.claimTick(tick('far', far - 1, { nextRunAt: far }))).toBe(true);
+      expect((await schedules.claimTick(tick('far', far - 2))).won).toBe(false);
+      expect((await schedules.claimTick(tick('far', far, { nextRunAt: far }))).won).toBe(false);
+      expect((await schedules.claimTick(tick('far', far - 1, { nextRunAt: far }))).won).toBe(true);
       expect((await schedules.get('far'))?.nextRunAt).toBe(far);
       for (const id of ['z', 'm', 'a'])
         await schedules.register(makeJob({ id, nextRunAt: 1_750_000_000_123 }));
@@ -483,14 +505,15 @@ describe.skipIf(!available)('redis backend', () => {
         makeRecord({ idempotencyKey: 'sched:nightly-report:1000' }),
         missed,
       ];
-      expect(await schedules.claimTick(tick('nightly-report', 1000, { lastOutcome: 'missed', tasks }))).toBe(
-        true,
-      );
+      expect(
+        (await schedules.claimTick(tick('nightly-report', 1000, { lastOutcome: 'missed', tasks }))).won,
+      ).toBe(true);
       expect(await backend.get(owned.id)).toEqual(owned);
       expect(await backend.get(tasks[1]!.id)).toBeNull();
       expect(await backend.get(missed.id)).toEqual(missed);
-      expect(await admin.zscore(`{${prefix.slice(0, -1)}}:expiry`, missed.id)).toBe(
-        String(missed.finishedAt! + 60_000),
+      // In the finished-time index that retention purges from.
+      expect(await admin.zscore(`{${prefix.slice(0, -1)}}:done:cancelled:default`, missed.id)).toBe(
+        String(missed.finishedAt!),
       );
       expect(await schedules.get('nightly-report')).toMatchObject({
         nextRunAt: 2000,
@@ -514,7 +537,7 @@ describe.skipIf(!available)('redis backend', () => {
             ),
           ),
         );
-        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(results.filter((result) => result.won)).toHaveLength(1);
         won++;
       }
       expect((await backends[0]!.counts(normalizeQuery({ name: 'tick' }))).pending).toBe(won);
@@ -564,10 +587,117 @@ describe.skipIf(!available)('redis backend', () => {
     }
   });
 
+  describe('the skeleton contract, as only Redis has it', () => {
+    /** Everything an error shows: message, stack, every cause, and every own property (util.inspect). */
+    function shown(error: unknown): string {
+      const parts: string[] = [inspect(error, { depth: 10, showHidden: true })];
+      for (let e = error as Error | undefined; e; e = (e as { cause?: Error }).cause) {
+        parts.push(String(e.message), String(e.stack));
+      }
+      return parts.join('\n');
+    }
+
+    it('never shows the password of a malformed or unreachable URL', async () => {
+      for (const url of [
+        'redis://:s3cret@127.0.0.1:99999/0',
+        'redis://:s3cret@[::1/0',
+        'redis://u:s3cret@h:x/0',
+      ]) {
+        for (const make of [() => new RedisBackend(url), () => new RedisBackend({ url, prefix: 'p:' })]) {
+          let error: unknown = null;
+          try {
+            make();
+          } catch (caught) {
+            error = caught;
+          }
+          expect(error, url).toBeInstanceOf(InvalidOptionError);
+          expect(shown(error)).not.toContain('s3cret');
+        }
+      }
+      for (const url of ['redis://:s3cret@127.0.0.1:1/0', 'redis://u:s3cret@no-such-host.invalid:6379/0']) {
+        const backend = new RedisBackend({ url, prefix: newPrefix() });
+        const error = await backend.open({ logger: quiet }).catch((caught: unknown) => caught);
+        expect(error, url).toBeInstanceOf(BackendError);
+        expect(shown(error)).not.toContain('s3cret');
+        await backend.close();
+      }
+    });
+
+    it('refuses a batch with a record Redis cannot keep as given, and stores none of it', async () => {
+      const backend = await open({ url: REDIS_URL, prefix: newPrefix() });
+      const good = makeRecord();
+      for (const bad of [
+        makeRecord({ createdAt: Number.NaN }),
+        makeRecord({ name: null as unknown as string }),
+      ]) {
+        const error = await backend.write([good, bad]).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(BackendError);
+        expect((error as BackendError).failure).toBe('refused');
+        expect(await backend.get(good.id)).toBeNull();
+      }
+      expect(await backend.write([good])).toEqual({ conflicts: [], fenced: [] });
+    });
+
+    it('classifies store replies: data refused, unavailable, and transient ones retried', async () => {
+      const client = appClient();
+      const backend = await open({ client, prefix: newPrefix() });
+      await backend.now();
+      const command = Object.keys(client).find((name) => name.startsWith('errand_'))!;
+      const real = (client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[command]!;
+      const failing = (replies: string[]) => {
+        (client as unknown as Record<string, unknown>)[command] = (...args: unknown[]) => {
+          const reply = replies.shift();
+          return reply ? Promise.reject(new Error(reply)) : real.apply(client, args);
+        };
+      };
+      failing(['BUSY Redis is busy running a script', 'LOADING Redis is loading the dataset in memory']);
+      expect(await backend.now()).toBeGreaterThan(0);
+      failing(['ERR string exceeds maximum allowed size (proto-max-bulk-len)']);
+      expect(await backend.now().catch((error: BackendError) => error.failure)).toBe('refused');
+      failing(["OOM command not allowed when used memory > 'maxmemory'."]);
+      expect(await backend.now().catch((error: BackendError) => error.failure)).toBe('unavailable');
+    });
+
+    it('bounds its own connection by operationTimeout and leaves a given client as configured', async () => {
+      expect(() => new RedisBackend({ url: REDIS_URL, operationTimeout: 5 })).toThrow(InvalidOptionError);
+      const own = await open({ url: REDIS_URL, prefix: newPrefix(), operationTimeout: 1234 });
+      expect((own.client as Redis).options).toMatchObject({ commandTimeout: 1234, connectTimeout: 1234 });
+      const byDefault = await open({ url: REDIS_URL, prefix: newPrefix() });
+      expect((byDefault.client as Redis).options.commandTimeout).toBe(DEFAULT_OPERATION_TIMEOUT);
+      const client = appClient();
+      await open({ client, prefix: newPrefix(), operationTimeout: 50 });
+      expect(client.options.commandTimeout).toBeUndefined();
+    });
+
+    it("searches the error of a claimed task as core's matchesQuery does, non-ASCII owners included", async () => {
+      const backend = await open({ url: REDIS_URL, prefix: newPrefix() });
+      const lost = makeRecord({ owner: 'ÉQUIPE-7', status: 'running', attempt: 1 });
+      await backend.write([lost]);
+      await backend.heartbeat('NŒUD-2', 60_000, {});
+      const [first] = await backend.claim({ instanceId: 'NŒUD-2', names: ['conformance.task'], limit: 1 });
+      expect(first!.error).toBe('instance ÉQUIPE-7 stopped before the task finished');
+      const byText = async (text: string) =>
+        (await backend.query(normalizeQuery({ errorContains: text }))).map((record) => record.id);
+      expect(await byText('équipe-7 STOPPED')).toEqual([lost.id]);
+      const second = makeRecord({ owner: 'NŒUD-2', status: 'running', attempt: 1 });
+      await backend.write([second]);
+      await backend.heartbeat('me', 60_000, {});
+      await backend.claim({
+        instanceId: 'me',
+        names: ['conformance.task'],
+        limit: 5,
+        deadOwners: ['NŒUD-2'],
+      });
+      expect(await byText('nœud-2')).toEqual([second.id]);
+    });
+  });
+
   it('retention also applies to records interrupted by a claim', async () => {
     const backend = await open({ url: REDIS_URL, prefix: newPrefix(), retention: 200 });
     const running = makeRecord({ status: 'running', owner: 'dead' });
     await backend.write([running]);
+    // Only a claimer whose own heartbeat is alive takes work.
+    await backend.heartbeat('me', 60_000, {});
     const [claimed] = await backend.claim({ instanceId: 'me', names: ['conformance.task'], limit: 1 });
     expect(claimed).toMatchObject({ status: 'interrupted', owner: 'me' });
     await sleep(300);
@@ -581,12 +711,414 @@ describe.skipIf(!available)('redis backend', () => {
     const live = Array.from({ length: 500 }, () => makeRecord({ owner: 'busy', status: 'pending' }));
     const dead = Array.from({ length: 3 }, () => makeRecord({ owner: 'dead', status: 'pending' }));
     await backend.write([...live, ...dead]);
+    // Only a claimer whose own heartbeat is alive takes work.
+    await backend.heartbeat('me', 60_000, {});
     const claimed = await backend.claim({ instanceId: 'me', names: ['conformance.task'], limit: 100 });
     expect(claimed.map((record) => record.id).sort()).toEqual(dead.map((record) => record.id).sort());
     await backend.removeInstance('busy');
     expect(await backend.claim({ instanceId: 'me', names: ['conformance.task'], limit: 1000 })).toHaveLength(
       500,
     );
+  });
+
+  describe('layout 3, from the previous release', () => {
+    type Dump = Record<string, { type: string; value: unknown }>;
+    const fixture = JSON.parse(
+      readFileSync(new URL('./fixtures/layout-2-store.json', import.meta.url), 'utf8'),
+    ) as { records: Array<Omit<TaskRecord, 'tags'> & { tags: string[] }>; keys: Dump };
+
+    /** Writes the keys of the fixture under `prefix`, as the previous release left them. */
+    async function restore(prefix: string, keys: Dump = fixture.keys): Promise<void> {
+      const tag = `{${prefix.slice(0, -1)}}:`;
+      for (const [name, { type, value }] of Object.entries(keys)) {
+        const key = name.replace('{PREFIX}:', tag);
+        if (type === 'hash') await admin.hset(key, value as Record<string, string>);
+        else if (type === 'set') await admin.sadd(key, ...(value as string[]));
+        else {
+          const flat = value as string[];
+          for (let i = 0; i < flat.length; i += 2) await admin.zadd(key, flat[i + 1]!, flat[i]!);
+        }
+      }
+    }
+
+    it('moves a store of the previous release forward: records read back, claims take them in priority order', async () => {
+      const prefix = newPrefix();
+      const tag = `{${prefix.slice(0, -1)}}:`;
+      await restore(prefix);
+      expect(await admin.hget(`${tag}meta`, 'version')).toBe('2');
+      const backend = await open({ url: REDIS_URL, prefix });
+      const meta = await admin.hgetall(`${tag}meta`);
+      expect(meta).toMatchObject({ version: '3', migratedAt: expect.any(String) });
+      expect(meta.upgradeAt).toBeUndefined();
+      // Retention is core's purge now: the expiry set of the old option is gone.
+      expect(await admin.exists(`${tag}expiry`)).toBe(0);
+
+      const [pendingOld, pendingHigh, running, unowned, success, failed, interrupted, report] =
+        fixture.records.map((record) => ({
+          ...record,
+          tags: Object.fromEntries(record.tags.map((name) => [name, ''])),
+          expiresAt: null,
+          cancelRequested: false,
+          headers: {},
+        }));
+      const ids = fixture.records.map((record) => record.id);
+      const stored = await backend.getMany(ids);
+      expect(stored.sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual([
+        pendingOld,
+        pendingHigh,
+        running,
+        unowned,
+        success,
+        failed,
+        interrupted,
+        report,
+      ]);
+      const found = async (query: Parameters<typeof normalizeQuery>[0]) =>
+        (await backend.query(normalizeQuery(query))).map((record) => record.id);
+      // Tags stored as a list match as keys with empty values.
+      expect(await found({ tags: { vip: '' } })).toEqual([pendingOld!.id]);
+      expect(await found({ tags: { eu: '' }, queue: 'default' })).toEqual([pendingHigh!.id, pendingOld!.id]);
+      expect(await found({ queue: 'default' })).toHaveLength(8);
+      expect(await found({ errorContains: 'smtp refused' })).toEqual([failed!.id]);
+
+      const t0 = pendingOld!.createdAt;
+      const aggregate = await backend.aggregate({
+        since: t0,
+        until: Date.now() + 1,
+        bucketMs: 86_400_000,
+        durationSample: 5,
+      });
+      const start = Math.floor(report!.finishedAt! / 86_400_000) * 86_400_000;
+      expect(aggregate.finished.filter((row) => row.start === start)).toEqual([
+        { start, status: 'failed', count: 1 },
+        { start, status: 'success', count: 2 },
+      ]);
+      expect(aggregate.durations).toEqual([
+        { name: 'report', duration: 7 },
+        { name: 'mail', duration: 100.25 },
+      ]);
+      expect(aggregate.oldestPendingAt).toBe(t0);
+
+      // A version-2 body has no cancelRequested yet: a cancel adds it.
+      expect(await backend.cancel(unowned!.id)).toBe('cancelled');
+      expect(await backend.get(unowned!.id)).toMatchObject({
+        ...unowned,
+        status: 'cancelled',
+        error: 'cancelled',
+        cancelRequested: true,
+        finishedAt: expect.any(Number),
+      });
+      await backend.heartbeat('me', 60_000, {});
+      const claimed = await backend.claim({ instanceId: 'me', names: ['mail'], limit: 10 });
+      expect(claimed.map((record) => [record.id, record.status])).toEqual([
+        [pendingHigh!.id, 'pending'],
+        [pendingOld!.id, 'pending'],
+        [running!.id, 'interrupted'],
+        [interrupted!.id, 'pending'],
+      ]);
+      expect(
+        await backend.purge({
+          status: 'success',
+          finishedBefore: Date.now(),
+          queues: null,
+          excludeQueues: [],
+          limit: 10,
+        }),
+      ).toBe(2);
+      expect((await backend.write([makeRecord({ idempotencyKey: 'welcome-ada' })])).conflicts).toEqual([]);
+      // The key of the running task stays held by the interrupted record.
+      expect((await backend.write([makeRecord({ idempotencyKey: 'run-once' })])).conflicts).toHaveLength(1);
+    });
+
+    it('shares the move between instances opening at once, in batches, through ties in createdAt', async () => {
+      const prefix = newPrefix();
+      const tag = `{${prefix.slice(0, -1)}}:`;
+      const writer = await open({ url: REDIS_URL, prefix });
+      const at = Date.now() - 60_000;
+      const records = Array.from({ length: 4500 }, (_, i) =>
+        makeRecord({
+          queue: 'mail',
+          status: 'success',
+          // 1,500 records share one createdAt, across the boundary of two batches.
+          createdAt: i < 1000 ? at + i : i < 2500 ? at + 1000 : at + i,
+          finishedAt: at + 2 * i,
+          duration: i + 0.5,
+          priority: i % 3,
+        }),
+      );
+      await writer.write(records);
+      await writer.close();
+      // Back to what the previous release stored: those fields in the body, no finished-time index.
+      await admin.eval(
+        `for _, id in ipairs(redis.call('ZRANGE', KEYS[1] .. 'idx:all', 0, -1)) do
+          local key = KEYS[1] .. 'task:' .. id
+          local f = redis.call('HMGET', key, 'queue', 'priority', 'runAt', 'duration', 'body')
+          local rest = string.sub(f[5], #'{"cancelRequested":false,' + 1)
+          local fields = '{"queue":"' .. f[1] .. '","priority":' .. f[2] .. ',"runAt":' .. f[3] .. ',"duration":' .. f[4]
+          redis.call('HSET', key, 'body', fields .. ',' .. rest)
+          redis.call('HDEL', key, 'queue', 'priority', 'runAt', 'duration')
+        end
+        redis.call('DEL', KEYS[1] .. 'done:success:mail', KEYS[1] .. 'done:queues')
+        redis.call('HSET', KEYS[1] .. 'meta', 'version', '2')`,
+        1,
+        tag,
+      );
+      expect(await admin.hget(`${tag}task:${records[0]!.id}`, 'queue')).toBeNull();
+      const backends = await Promise.all(Array.from({ length: 3 }, () => open({ url: REDIS_URL, prefix })));
+      expect(await admin.zcard(`${tag}done:success:mail`)).toBe(records.length);
+      for (const record of [records[0]!, records[1999]!, records[2000]!, records[4499]!]) {
+        expect(await admin.hmget(`${tag}task:${record.id}`, 'queue', 'priority', 'duration')).toEqual([
+          'mail',
+          String(record.priority),
+          String(record.duration),
+        ]);
+        expect(await backends[1]!.get(record.id)).toEqual(record);
+      }
+      expect(await admin.hget(`${tag}meta`, 'upgradeAt')).toBeNull();
+      const purge = { status: 'success' as const, queues: ['mail'], excludeQueues: [], limit: 5000 };
+      expect(await backends[2]!.purge({ ...purge, finishedBefore: Date.now() })).toBe(records.length);
+    });
+  });
+
+  describe('wake-ups (pub/sub)', () => {
+    /** Client ids of the subscriber connections named `name`. */
+    async function subscribers(name: string): Promise<string[]> {
+      const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+      return list
+        .split('\n')
+        .filter((line) => line.includes(` name=${name} `))
+        .map((line) => /^id=(\d+)/.exec(line)![1]!);
+    }
+
+    it('subscribes again after its connection is killed, wakes the watcher then, and stops for good', async () => {
+      const prefix = newPrefix();
+      const name = `errand-watch-${randomBytes(3).toString('hex')}`;
+      const warnings: string[] = [];
+      const watching = new RedisBackend({ url: REDIS_URL, prefix, redis: { connectionName: name } });
+      await watching.open({ logger: { ...quiet, warn: (message: string) => warnings.push(message) } });
+      backends.push(watching);
+      const notifier = await open({ url: REDIS_URL, prefix });
+      let woken = 0;
+      const unwatch = await watching.watch(() => woken++);
+      const [first] = await subscribers(name);
+      expect(first).toEqual(expect.any(String));
+      await notifier.notify();
+      await waitFor(() => woken === 1, 3000, 'the first wake-up');
+
+      await admin.client('KILL', 'ID', first!);
+      // What was published meanwhile is lost: subscribed again, it wakes the watcher once.
+      await waitFor(() => woken === 2, 5000, 'the wake-up after subscribing again');
+      expect(warnings.some((message) => message.includes('reconnecting'))).toBe(true);
+      const [second] = await subscribers(name);
+      expect(second).not.toBe(first);
+      await notifier.notify();
+      await waitFor(() => woken === 3, 3000, 'a wake-up on the new connection');
+
+      await unwatch();
+      await waitFor(async () => (await subscribers(name)).length === 0, 3000, 'the subscriber to end');
+      await notifier.notify();
+      await sleep(200);
+      expect(woken).toBe(3);
+    });
+
+    it('wakes only the watchers of the same prefix and ioredis keyPrefix', async () => {
+      const prefix = newPrefix();
+      const notifier = await open({ url: REDIS_URL, prefix });
+      const stores = [
+        { url: REDIS_URL, prefix },
+        { url: REDIS_URL, prefix: newPrefix() },
+        { client: appClient({ keyPrefix: 'app:' }), prefix },
+      ];
+      const woken = [0, 0, 0];
+      for (const [i, options] of stores.entries()) await (await open(options)).watch(() => woken[i]!++);
+      await notifier.notify();
+      await waitFor(() => woken[0] === 1, 3000, 'the same store to be woken');
+      await sleep(200);
+      expect(woken).toEqual([1, 0, 0]);
+    });
+
+    it('ends its subscriber connections at close(), and refuses to watch while not open', async () => {
+      const name = `errand-watch-${randomBytes(3).toString('hex')}`;
+      const backend = new RedisBackend({
+        url: REDIS_URL,
+        prefix: newPrefix(),
+        redis: { connectionName: name },
+      });
+      await expect(backend.watch(() => {})).rejects.toBeInstanceOf(InvalidStateError);
+      await expect(backend.notify()).rejects.toBeInstanceOf(InvalidStateError);
+      await backend.open({ logger: quiet });
+      backends.push(backend);
+      await backend.watch(() => {});
+      await backend.watch(() => {});
+      expect(await subscribers(name)).toHaveLength(2);
+      await backend.close();
+      await waitFor(async () => (await subscribers(name)).length === 0, 3000, 'the subscribers to end');
+      await expect(backend.watch(() => {})).rejects.toBeInstanceOf(InvalidStateError);
+    });
+  });
+
+  describe('on a large history', () => {
+    it('claims in priority order from the buckets of gone owners only, leaving work not due yet alone', async () => {
+      const backend = await open({ url: REDIS_URL, prefix: newPrefix() });
+      await backend.heartbeat('busy', 60_000, {});
+      await backend.heartbeat('me', 60_000, {});
+      const t0 = Date.now() - 100_000;
+      const batch = (n: number, make: (i: number) => Partial<TaskRecord>) =>
+        backend.write(Array.from({ length: n }, (_, i) => makeRecord({ createdAt: t0 + i, ...make(i) })));
+      for (let round = 0; round < 4; round++)
+        await batch(10_000, () => ({ status: 'success', finishedAt: Date.now(), owner: 'busy' }));
+      await batch(10_000, (i) => ({ owner: 'busy', priority: i % 5 }));
+      // Shared work for later, at the highest priority: not claimable before its time.
+      await batch(5000, () => ({ owner: null, priority: 9, runAt: Date.now() + 3_600_000 }));
+      const due = Array.from({ length: 30 }, (_, i) =>
+        makeRecord({ owner: i % 3 === 0 ? 'gone' : null, priority: i % 4, createdAt: t0 + 50_000 + i }),
+      );
+      await backend.write(due);
+      const expected = due
+        .slice()
+        .sort((a, b) => b.priority - a.priority || a.createdAt - b.createdAt)
+        .slice(0, 20)
+        .map((record) => record.id);
+      const started = performance.now();
+      const claimed = await backend.claim({ instanceId: 'me', names: ['conformance.task'], limit: 20 });
+      const took = performance.now() - started;
+      console.info(`redis backend: a claim of 20 on 75,030 records took ${took.toFixed(1)} ms`);
+      expect(claimed.map((record) => record.id)).toEqual(expected);
+      expect(took).toBeLessThan(250);
+      const rest = await backend.claim({ instanceId: 'me', names: ['conformance.task'], limit: 100 });
+      expect(rest).toHaveLength(10);
+    });
+
+    it('aggregates and purges from the finished-time index, per queue, oldest first', async () => {
+      const backend = await open({ url: REDIS_URL, prefix: newPrefix() });
+      const t0 = Date.now() - 1_000_000;
+      // A queue with a longer retention comes first in time: a purge of the others never walks it.
+      const kept = Array.from({ length: 20_000 }, (_, i) =>
+        makeRecord({ queue: 'audit', status: 'success', finishedAt: t0 + i, duration: 1 }),
+      );
+      const old = Array.from({ length: 1000 }, (_, i) =>
+        makeRecord({ status: 'success', finishedAt: t0 + 100_000 + i, duration: 2 }),
+      );
+      await backend.write(kept);
+      await backend.write(old);
+      const request = {
+        status: 'success' as const,
+        finishedBefore: Date.now(),
+        queues: null,
+        excludeQueues: ['audit'],
+        limit: 500,
+      };
+      const started = performance.now();
+      expect(await backend.purge(request)).toBe(500);
+      const took = performance.now() - started;
+      expect(await backend.purge(request)).toBe(500);
+      expect(await backend.purge(request)).toBe(0);
+      expect(took).toBeLessThan(250);
+      const aggregate = await backend.aggregate({
+        since: t0,
+        until: t0 + 20_000,
+        bucketMs: 1,
+        durationSample: 2,
+      });
+      // 20,000 buckets of one each: the scores are read instead of a count per bucket.
+      expect(aggregate.finished).toHaveLength(20_000);
+      expect(aggregate.finished[0]).toEqual({ start: t0, status: 'success', count: 1 });
+      expect(aggregate.durations).toEqual([
+        { name: 'conformance.task', duration: 1 },
+        { name: 'conformance.task', duration: 1 },
+      ]);
+      const coarse = await backend.aggregate({
+        since: 0,
+        until: Date.now(),
+        bucketMs: 1000,
+        durationSample: 0,
+      });
+      expect(coarse.finished.reduce((sum, row) => sum + row.count, 0)).toBe(20_000);
+    });
+  });
+
+  describe('the fleet and flow control, as only Redis has them', () => {
+    it('takes unowned work for later out of the claims until it is due, and a cancel out of the wait', async () => {
+      const prefix = newPrefix();
+      const backend = await open({ url: REDIS_URL, prefix });
+      await backend.heartbeat('me', 60_000, {});
+      const soon = makeRecord({ owner: null, runAt: Date.now() + 300 });
+      const later = makeRecord({ owner: null, runAt: Date.now() + 60_000 });
+      await backend.write([soon, later]);
+      const request = { instanceId: 'me', names: ['conformance.task'], limit: 10 };
+      expect(await backend.claim(request)).toEqual([]);
+      expect(await admin.zcard(`{${prefix.slice(0, -1)}}:delayed`)).toBe(2);
+      expect(await backend.cancel(later.id)).toBe('cancelled');
+      expect(await admin.zrange(`{${prefix.slice(0, -1)}}:delayed`, 0, -1)).toEqual([soon.id]);
+      await sleep(350);
+      expect((await backend.claim(request)).map((record) => record.id)).toEqual([soon.id]);
+      expect(await admin.zcard(`{${prefix.slice(0, -1)}}:delayed`)).toBe(0);
+    });
+
+    it('claims work whose queue, owner and name hold the separators of its bucket name', async () => {
+      const backend = await open({ url: REDIS_URL, prefix: newPrefix() });
+      await backend.heartbeat('me', 60_000, {});
+      const odd = { queue: '!1:2:q\n', name: '+3:-n', priority: -2 };
+      const records = [
+        makeRecord({ ...odd, owner: '!+5:ow:ner' }),
+        makeRecord({ ...odd, owner: null, priority: 7 }),
+        makeRecord({ ...odd, owner: 'ÉQUIPE:7', queue: 'default', priority: 0 }),
+      ];
+      await backend.write(records);
+      const request = { instanceId: 'me', names: ['+3:-n'], limit: 10, excludeQueues: ['default'] };
+      const claimed = await backend.claim({ ...request, deadOwners: ['!+5:ow:ner', 'ÉQUIPE:7'] });
+      expect(claimed.map((record) => record.id)).toEqual([records[1]!.id, records[0]!.id]);
+      const rest = await backend.claim({
+        ...request,
+        excludeQueues: [],
+        onlyDeadOwners: true,
+        deadOwners: ['ÉQUIPE:7'],
+      });
+      expect(rest.map((record) => record.id)).toEqual([records[2]!.id]);
+    });
+
+    it("keeps a queue's semaphore and token bucket apart, though core gives both the queue's key", async () => {
+      const backend = await open({ url: REDIS_URL, prefix: newPrefix() });
+      await backend.heartbeat('a', 60_000, {});
+      expect(await backend.acquire('queue:email', 'a', 1, 5)).toBe(1);
+      // A new bucket starts full, whatever the semaphore of the same queue did first.
+      expect(await backend.takeTokens('queue:email', 10, { max: 10, perMs: 60_000 })).toBe(10);
+      expect(await backend.acquire('queue:email', 'a', 10, 5)).toBe(4);
+      await backend.release('queue:email', 'a', 0);
+      await backend.release('queue:email', 'a', 5);
+      expect(await backend.acquire('queue:email', 'a', 10, 5)).toBe(5);
+    });
+
+    it('answers every new call in one round trip, and refuses it before open() and after close()', async () => {
+      const client = appClient();
+      const backend = new RedisBackend({ client, prefix: newPrefix() });
+      const calls: Array<() => Promise<unknown>> = [
+        () => backend.heartbeat('a', 60_000, {}),
+        () => backend.getMany(['x', 'y']),
+        () => backend.cancel('x'),
+        () => backend.aggregate({ since: 0, until: Date.now(), bucketMs: 60_000, durationSample: 10 }),
+        () => backend.setQueueOverride('q', { paused: true }),
+        () => backend.acquire('slots:q', 'a', 1, 2),
+        () => backend.release('slots:q', 'a', 1),
+        () => backend.takeTokens('rate:q', 1, { max: 5, perMs: 1000 }),
+        () =>
+          backend.purge({ status: 'success', finishedBefore: 1, queues: null, excludeQueues: [], limit: 5 }),
+        () => backend.tryLock('retention', 'a', 1000),
+        () => backend.notify(),
+        () => backend.claim({ instanceId: 'a', names: ['x'], limit: 5, excludeQueues: ['q'] }),
+      ];
+      for (const call of calls) await expect(call()).rejects.toBeInstanceOf(InvalidStateError);
+      await backend.open({ logger: quiet });
+      backends.push(backend);
+      const sent = recordCommands(client);
+      for (const call of calls) {
+        sent.length = 0;
+        await call();
+        expect(sent).toEqual([sent[0] === 'publish' ? 'publish' : 'evalsha']);
+      }
+      await backend.close();
+      for (const call of calls) await expect(call()).rejects.toBeInstanceOf(InvalidStateError);
+    });
   });
 
   it('survives its connection being killed mid-run: calls fail or reconnect, then succeed', async () => {

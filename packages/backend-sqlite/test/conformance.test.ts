@@ -1,15 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runBackendConformance } from '@errand/core/testing';
+import { type ConformanceTarget, runBackendConformance } from '@errand/core/testing';
+import { runScheduleConformance } from '@errand/scheduler/testing';
+import * as vitest from 'vitest';
 import { SqliteBackend } from '../src/index.js';
 
 // Each test gets its own database file; connect() opens a second connection to it,
-// as a second process on the same host would.
-runBackendConformance({
+// as a second process on the same host would. No network: no stalled-connection cases.
+const target: ConformanceTarget = {
   name: 'sqlite',
-  schedulerModule: fileURLToPath(import.meta.resolve('@errand/scheduler')),
+  capabilities: SqliteBackend.capabilities,
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'errand-sqlite-'));
     const path = join(dir, 'tasks.db');
@@ -23,4 +24,7 @@ runBackendConformance({
       teardown: () => rm(dir, { recursive: true, force: true }),
     };
   },
-});
+};
+
+runBackendConformance(target, vitest);
+runScheduleConformance(target, vitest);

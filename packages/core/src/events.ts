@@ -1,5 +1,5 @@
 import type { BackendError } from './errors/backend-error.js';
-import type { TaskRecord } from './task-record.js';
+import type { TaskLogLine, TaskRecord } from './model/task-record.js';
 
 /** A read-only view of a task record as the manager holds it. */
 export type TaskSnapshot = Readonly<TaskRecord>;
@@ -20,10 +20,38 @@ export interface TaskEvents {
   interrupted: (task: TaskSnapshot) => void;
   /** `cancel()` ended the task. */
   cancelled: (task: TaskSnapshot) => void;
+  /** The task was not started before its deadline (`expiresIn`). */
+  expired: (task: TaskSnapshot) => void;
+  /** A full queue refused the task (`QueueFullError`); it is kept in history as `rejected`. */
+  rejected: (task: TaskSnapshot) => void;
+  /** A running task wrote a line with `ctx.log()` (already appended to `task.logs`). */
+  log: (task: TaskSnapshot, line: TaskLogLine) => void;
   /** A batch of records reached the backend. */
   flushed: (info: { count: number; durationMs: number }) => void;
   /** A backend call failed; the manager keeps running and retries. */
   backendError: (error: BackendError) => void;
+  /**
+   * This instance could not renew its heartbeat for `leaseTtl`: another
+   * instance may take its tasks over. Running attempts are aborted with a
+   * `LeaseLostError` and nothing starts until `leaseRestored`.
+   */
+  leaseLost: (info: { instanceId: string; sinceMs: number }) => void;
+  /**
+   * The heartbeat is renewed again and ownership re-read: `handedOver` tasks
+   * that other instances took meanwhile were dropped from this instance.
+   */
+  leaseRestored: (info: { instanceId: string; handedOver: number }) => void;
+  /**
+   * The store refused a write of this task because another instance owns it
+   * now (it took the task over). The local record is `interrupted`; the
+   * store keeps the other instance's version.
+   */
+  lost: (task: TaskSnapshot, reason: string) => void;
+  /**
+   * `stop()`'s final flush could not save these records before its
+   * deadline: they are not in the store (also logged, with the ids).
+   */
+  unsaved: (info: { count: number; ids: string[]; error: string | null }) => void;
 }
 
 type Listener = (...args: never[]) => void;

@@ -1,4 +1,4 @@
-import type { Logger } from './backend.js';
+import type { Logger } from './backend/backend.js';
 
 function write(level: 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
   if (fields) console[level](`[errand] ${message}`, fields);
@@ -15,3 +15,6 @@ export const defaultLogger: Logger = {
   warn: (message, fields) => write('warn', message, fields),
   error: (message, fields) => write('error', message, fields),
 };
+
+/** A logger that drops everything (`logger: false`). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

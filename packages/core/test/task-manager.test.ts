@@ -346,6 +346,23 @@ describe('TaskManager in memory', () => {
     expect(third.nextCursor).toBeNull();
   });
 
+  it('counts with a filter without a store', async () => {
+    const manager = make();
+    const ok = manager.define('ok', async () => 1);
+    const bad = manager.define('bad', async () => {
+      throw new Error('no');
+    });
+    await manager.start();
+    await ok.enqueue([]);
+    await ok.enqueue([]);
+    await bad.enqueue([]);
+    await idle(manager);
+    expect((await manager.counts()).success).toBe(2);
+    expect(await manager.counts({ name: 'ok' })).toMatchObject({ success: 2, failed: 0 });
+    expect(await manager.counts({ name: 'bad' })).toMatchObject({ success: 0, failed: 1 });
+    expect((await manager.counts({ status: 'failed' })).success).toBe(0);
+  });
+
   it('interrupts tasks still running when stop() runs out of time', async () => {
     const manager = make();
     let reason: unknown;
@@ -412,6 +429,23 @@ function flaky(inner: SnapshotBackend): { backend: SnapshotBackend; down: (value
   });
   return { backend, down: (value) => (isDown = value) };
 }
+
+describe('TaskManager instance metadata', () => {
+  it('publishes changed metadata and its leaseTtl at once, not at the next heartbeat', async () => {
+    const backend = new MemoryBackend();
+    const manager = make({ backend, leaseTtl: 60_000, heartbeatInterval: 20_000 });
+    await manager.start();
+    const started = performance.now();
+    manager.setInstanceMeta({ scheduler: 'firing' });
+    await waitFor(
+      async () => (await backend.instances())[0]?.meta.scheduler === 'firing',
+      2000,
+      'the role in the store',
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect((await backend.instances())[0]?.meta.leaseTtl).toBe(60_000);
+  });
+});
 
 describe('TaskManager during a backend outage', () => {
   it('keeps running tasks, retries flushes and loses nothing once the backend returns', async () => {

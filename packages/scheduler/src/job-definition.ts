@@ -68,6 +68,9 @@ export interface ResolvedJob {
   options: Record<string, unknown>;
 }
 
+/** The latest time a Date can hold. */
+const MAX_TIME_MS = 8.64e15;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 function parseInterval(id: string, every: number | string): number {
@@ -92,7 +95,7 @@ function parseInterval(id: string, every: number | string): number {
 function toTime(id: string, field: string, value: Date | number | string | undefined): number | null {
   if (value === undefined) return null;
   const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : value;
-  if (typeof ms !== 'number' || !Number.isFinite(ms))
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS)
     throw new InvalidJobError(id, `${field}: not a valid date`);
   return ms;
 }
@@ -129,6 +132,10 @@ export function resolveJob(definition: JobDefinition, now: number): ResolvedJob 
   if (typeof taskName !== 'string' || taskName === '')
     throw new InvalidJobError(id, 'task must name a defined task');
   const timezone = definition.timezone ?? 'UTC';
+  // croner reads '' as "the host's zone", which would make the schedule depend on the machine.
+  if (typeof timezone !== 'string' || timezone.trim() === '') {
+    throw new InvalidJobError(id, 'timezone must be an IANA zone name such as "UTC" or "Europe/Berlin"');
+  }
   const startAt = toTime(id, 'startAt', definition.startAt);
   const endAt = toTime(id, 'endAt', definition.endAt);
   if (startAt !== null && endAt !== null && endAt <= startAt)
@@ -147,9 +154,15 @@ export function resolveJob(definition: JobDefinition, now: number): ResolvedJob 
         : `invalid cron "${definition.cron}"`;
       throw new InvalidJobError(id, `${what}: ${detail}`, { cause: error });
     }
+    if (new CronTrigger(definition.cron, timezone).next(startAt === null ? now : startAt - 1) === null) {
+      throw new InvalidJobError(id, `cron "${definition.cron}" never fires (no such date)`);
+    }
     spec = { cron: definition.cron, timezone };
   } else if (definition.every !== undefined) {
     const intervalMs = parseInterval(id, definition.every);
+    if ((startAt ?? now) + intervalMs > MAX_TIME_MS) {
+      throw new InvalidJobError(id, `every: ${String(definition.every)} reaches past the range of a Date`);
+    }
     trigger = new IntervalTrigger(intervalMs, startAt ?? now).stored;
     spec = { every: intervalMs };
   } else {

@@ -6,15 +6,15 @@ import {
   MemoryScheduleStore,
   type ScheduleStore,
   type StoredJob,
-  type StoredTrigger,
   type TaskManager,
-  type TaskRecord,
   type TaskSnapshot,
 } from '@errand/core';
-import { describeRelative, describeTrigger } from './describe.js';
-import { DuplicateJobError, JobNotFoundError } from './errors.js';
+import { DuplicateJobError, InvalidJobError, JobNotFoundError } from './errors.js';
 import { type JobDefinition, type ResolvedJob, resolveJob } from './job-definition.js';
+import { type JobInfo, jobInfo } from './job-info.js';
+import { MissedTickListeners, type MissedTicks } from './missed-ticks.js';
 import { planTick } from './tick-plan.js';
+import { tickRecords } from './tick-records.js';
 import { type Trigger, triggerFrom } from './trigger.js';
 
 /** Options of {@link Scheduler}. */
@@ -35,28 +35,7 @@ export interface SchedulerOptions {
   logger?: Logger;
 }
 
-/** A job as `list()` shows it. */
-export interface JobInfo {
-  id: string;
-  taskName: string;
-  trigger: StoredTrigger;
-  /** The trigger in words: "Daily at 2:00 AM UTC", "Every 6 hours"... */
-  schedule: string;
-  nextRunAt: Date | null;
-  /** "in 5h", "in 45m", "overdue by 2m", "never". */
-  nextRunIn: string;
-  lastRunAt: Date | null;
-  lastOutcome: JobRunOutcome | null;
-  paused: boolean;
-  /** Stored, but declared by no code running here: never fires. */
-  orphaned: boolean;
-  /** Runs going on now, across instances. */
-  activeRuns: number;
-}
-
-const JOB_TAG = 'sched:';
 const MAX_BACKOFF_MS = 30_000;
-const RECORD_LIMIT = 100;
 const FINAL_OUTCOMES: Record<string, JobRunOutcome> = {
   success: 'success',
   failed: 'failed',
@@ -98,6 +77,7 @@ export class Scheduler implements ManagerComponent {
   #iteration: Promise<void> | null = null;
   #running = false;
   #failures = 0;
+  readonly #missed = new MissedTickListeners();
 
   constructor(manager: TaskManager, options: SchedulerOptions = {}) {
     const pollInterval = options.pollInterval ?? 1000;
@@ -115,6 +95,17 @@ export class Scheduler implements ManagerComponent {
     manager.on('cancelled', (task) => this.#onFinished(task));
     // Attached to a running manager, the scheduler starts at once; a failure is reported, not thrown away.
     manager.attach(this).catch((error: unknown) => this.#report('start', error, false));
+  }
+
+  /**
+   * Hears of ticks this instance recorded as missed (later than
+   * `misfireGraceTime`, or folded into a coalesced run): the job and how
+   * many. `@errand/core/metrics` counts them as `errand_schedule_missed_total`.
+   */
+  on(event: 'missed', listener: (info: MissedTicks) => void): this {
+    if (event !== 'missed') throw new InvalidOptionError(`unknown scheduler event "${String(event)}"`);
+    this.#missed.add(listener);
+    return this;
   }
 
   /**
@@ -140,7 +131,7 @@ export class Scheduler implements ManagerComponent {
   /** Every stored job, with its schedule and next run in words. */
   async list(): Promise<JobInfo[]> {
     const now = await this.#now();
-    return (await this.#requireStore().list()).map((job) => this.#info(job, now));
+    return (await this.#requireStore().list()).map((job) => jobInfo(job, now));
   }
 
   /** The next `count` jobs to run (not paused, not orphaned), soonest first. */
@@ -165,7 +156,7 @@ export class Scheduler implements ManagerComponent {
   async runNow(id: string): Promise<string> {
     const job = this.#declared.get(id);
     if (!job) throw new JobNotFoundError(id);
-    return this.#manager.enqueue(job.taskName, job.args, { tags: [`${JOB_TAG}${id}`, 'manual'] });
+    return this.#manager.enqueue(job.taskName, job.args, { tags: { job: id, trigger: 'manual' } });
   }
 
   /** Deletes a stored job (an orphan, typically). A job still declared in code comes back at the next start. */
@@ -248,13 +239,14 @@ export class Scheduler implements ManagerComponent {
         ? { ...job.trigger, anchor: now + job.trigger.intervalMs }
         : job.trigger;
     const trigger = triggerFrom(declared);
+    const nextRunAt = await this.#firstRun(store, trigger, job, now);
     const stored = await store.register({
       id: job.id,
       taskName: job.taskName,
       trigger: declared,
       definitionHash: job.definitionHash,
       options: job.options,
-      nextRunAt: this.#nextAfter(trigger, job, now),
+      nextRunAt,
       lastRunAt: null,
       lastOutcome: null,
       paused: job.paused,
@@ -264,6 +256,31 @@ export class Scheduler implements ManagerComponent {
     });
     // The stored trigger wins: it holds the original anchor of an `every` job.
     this.#triggers.set(job.id, triggerFrom(stored.trigger));
+  }
+
+  /**
+   * When a newly declared job first fires. A one-off `at` already past runs
+   * once at start when its misfire grace allows (null: any lateness), and is
+   * refused otherwise; a stored job with the same definition keeps its own
+   * run state (a one-off job that ran stays done across restarts).
+   */
+  async #firstRun(
+    store: ScheduleStore,
+    trigger: Trigger,
+    job: ResolvedJob,
+    now: number,
+  ): Promise<number | null> {
+    if (job.trigger.kind !== 'at' || job.trigger.at > now) return this.#nextAfter(trigger, job, now);
+    const known = await store.get(job.id);
+    if (known && known.definitionHash === job.definitionHash) return known.nextRunAt;
+    const late = now - job.trigger.at;
+    if (job.misfireGraceTime !== null && late > job.misfireGraceTime) {
+      throw new InvalidJobError(
+        job.id,
+        `at ${new Date(job.trigger.at).toISOString()} is ${Math.round(late / 1000)} s past, beyond misfireGraceTime (${job.misfireGraceTime} ms): it would never run; move it or remove it`,
+      );
+    }
+    return job.trigger.at;
   }
 
   #nextAfter(trigger: Trigger, job: ResolvedJob, after: number): number | null {
@@ -284,32 +301,8 @@ export class Scheduler implements ManagerComponent {
       maxCatchUp: this.#options.maxCatchUp,
       capacity: resolved.maxInstances - activeRuns.length,
     });
-    const tag = `${JOB_TAG}${job.id}`;
-    const runs = plan.run.map((tick) => {
-      const jitter = resolved.jitter > 0 ? Math.floor(Math.random() * resolved.jitter) : 0;
-      return this.#manager.createRecord(resolved.taskName, resolved.args, {
-        idempotencyKey: `${tag}:${tick}`,
-        tags: [tag],
-        // Due now: the tick time only names the run (its key); the delay is the jitter.
-        delay: jitter,
-      });
-    });
-    const records = [
-      ...runs,
-      ...this.#notRun(resolved, tag, plan.missed.slice(-RECORD_LIMIT), 'missed', (tick) =>
-        resolved.misfireGraceTime !== null && now - tick > resolved.misfireGraceTime
-          ? `missed: ran ${now - tick} ms late, beyond misfireGraceTime ${resolved.misfireGraceTime} ms`
-          : 'missed: folded into one catch-up run (coalesce)',
-      ),
-      ...this.#notRun(
-        resolved,
-        tag,
-        plan.skipped.slice(-RECORD_LIMIT),
-        'skipped',
-        () => `skipped: ${activeRuns.length} run(s) still going (maxInstances ${resolved.maxInstances})`,
-      ),
-    ];
-    const won = await store.claimTick({
+    const { runs, records } = tickRecords(this.#manager, job.id, resolved, plan, now, activeRuns.length);
+    const claim = await store.claimTick({
       jobId: job.id,
       expectedNextRunAt: job.nextRunAt!,
       nextRunAt: plan.nextRunAt,
@@ -318,27 +311,19 @@ export class Scheduler implements ManagerComponent {
       lastOutcome: runs.length > 0 ? null : plan.skipped.length > 0 ? 'skipped' : 'missed',
       tasks: records,
     });
-    if (!won) return;
-    for (const run of runs) this.#manager.adoptStored(run);
-  }
-
-  /** Finished records that put ticks without a run into history. */
-  #notRun(
-    job: ResolvedJob,
-    tag: string,
-    ticks: number[],
-    kind: 'missed' | 'skipped',
-    reason: (tick: number) => string,
-  ): TaskRecord[] {
-    const now = Date.now();
-    return ticks.map((tick) => {
-      const record = this.#manager.createRecord(job.taskName, job.args, { tags: [tag, kind] });
-      record.status = 'cancelled';
-      record.runAt = tick;
-      record.finishedAt = now;
-      record.error = `${reason(tick)} (tick ${new Date(tick).toISOString()})`;
-      return record;
-    });
+    if (!claim.won) return;
+    if (plan.missed.length > 0) this.#missed.emit({ jobId: job.id, ticks: plan.missed.length }, this.#logger);
+    // A run whose key another task already holds was not stored: it must not run.
+    const refused = new Set(claim.conflicts.map((conflict) => conflict.id));
+    for (const run of runs) {
+      if (refused.has(run.id)) {
+        this.#logger.warn(`job "${job.id}": a task already holds the key of this tick; not run again`, {
+          taskId: run.id,
+        });
+      } else {
+        this.#manager.adoptStored(run);
+      }
+    }
   }
 
   /** Drops runs that have finished (or vanished), so that a dead instance's run blocks nothing. */
@@ -352,41 +337,12 @@ export class Scheduler implements ManagerComponent {
   }
 
   #onFinished(task: TaskSnapshot): void {
-    const tag = task.tags.find((t) => t.startsWith(JOB_TAG));
-    if (
-      !tag ||
-      !this.#store ||
-      task.tags.includes('manual') ||
-      task.tags.includes('missed') ||
-      task.tags.includes('skipped')
-    ) {
-      return;
-    }
+    // Only scheduled runs count for the job (not manual runs, nor missed/skipped records).
+    const jobId = task.tags.job;
+    if (!jobId || !this.#store || task.tags.trigger !== 'schedule') return;
     const outcome = FINAL_OUTCOMES[task.status];
     if (!outcome) return;
-    this.#store
-      .recordOutcome(tag.slice(JOB_TAG.length), task.id, outcome)
-      .catch((error) => this.#report('recordOutcome', error));
-  }
-
-  #info(job: StoredJob, now: number): JobInfo {
-    return {
-      id: job.id,
-      taskName: job.taskName,
-      trigger: job.trigger,
-      schedule: describeTrigger(job.trigger),
-      nextRunAt: job.nextRunAt === null ? null : new Date(job.nextRunAt),
-      nextRunIn: job.paused
-        ? 'paused'
-        : job.orphaned
-          ? 'never (orphaned)'
-          : describeRelative(job.nextRunAt, now),
-      lastRunAt: job.lastRunAt === null ? null : new Date(job.lastRunAt),
-      lastOutcome: job.lastOutcome,
-      paused: job.paused,
-      orphaned: job.orphaned,
-      activeRuns: job.activeRuns.length,
-    };
+    this.#store.recordOutcome(jobId, task.id, outcome).catch((error) => this.#report('recordOutcome', error));
   }
 
   async #now(): Promise<number> {

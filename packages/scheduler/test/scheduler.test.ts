@@ -68,7 +68,7 @@ describe('Scheduler', () => {
     expect(history.records[0]).toMatchObject({
       status: 'success',
       idempotencyKey: `sched:report:${T0 + 120 * MINUTE}`,
-      tags: ['sched:report'],
+      tags: { job: 'report', trigger: 'schedule' },
     });
     const [after] = await scheduler.list();
     expect(after).toMatchObject({ lastOutcome: 'success', activeRuns: 0 });
@@ -142,6 +142,8 @@ describe('Scheduler', () => {
       maxInstances: 5,
       fn: async (ctx) => void each.push(ctx.attempt),
     });
+    const heard: Array<{ jobId: string; ticks: number }> = [];
+    scheduler.on('missed', (info) => heard.push(info));
     await manager.start();
     clock.now = T0 + 3 * MINUTE + 10_000;
     await scheduler.tick();
@@ -154,6 +156,8 @@ describe('Scheduler', () => {
       'missed: ran 130000 ms late, beyond misfireGraceTime 30000 ms',
     ]);
     expect(each).toHaveLength(3);
+    // Metrics count missed ticks from this event (only the job that missed any).
+    expect(heard).toEqual([{ jobId: 'strict', ticks: 2 }]);
   });
 
   it('holds maxInstances across instances: an overlapping tick is skipped and recorded', async () => {

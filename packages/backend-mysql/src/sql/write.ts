@@ -1,212 +1,148 @@
-import { holdsKey, type TaskRecord, type WriteResult } from '@errand/core';
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { inTransaction, isRetryable } from '../connection.js';
-import { recordToValues, TASK_COLUMNS, text } from '../row.js';
+import { holdsKey, isFinished, type TaskRecord, type TaskStatus, type WriteResult } from '@errand/core';
+import { fencedUpdate, mysqlDialect, text } from '@errand/sql';
+import { type Db, type MysqlProcedure, refusal } from '../connection.js';
+import { nullableText, TASK_SELECT, taskValues } from '../row.js';
 import type { Tables } from '../tables.js';
-import { rowLiteral } from './literal.js';
 
-/** Rows per statement; the byte budget usually binds first. */
-const MAX_ROWS_PER_STATEMENT = 5000;
-/** Attempts of a whole write that InnoDB picked as a deadlock victim or that lost a key race. */
-const MAX_ATTEMPTS = 4;
+/** The server's `max_allowed_packet`, and the share of it one statement may fill. */
+export type WriteLimits = Record<'statementBytes' | 'packetBytes', number>;
+type Row = { record: TaskRecord; index: number; sql: string };
+type PreparedWrite = Record<'plain' | 'keyed', Row[]>;
+type Holder = { id: string; owner: string | null; status: TaskStatus; locked: boolean };
 
-/**
- * The fencing test, against the stored row: the writer owns it, nobody does,
- * or it is finished and the writer moves it back to pending (a manual retry).
- */
-const FENCE =
-  "(owner IS NULL OR owner = VALUES(owner) OR (status IN ('success', 'failed', 'interrupted', 'cancelled', 'rejected') AND VALUES(status) = 'pending'))";
+// Assigned left to right: `owner` and `status`, which the fence and the sticky cancel request read, come
+// last (core's field order). MariaDB has no row alias.
+const { set, fence } = fencedUpdate(mysqlDialect, null);
+const SET = set.map(([column, value]) => `${column} = IF(${fence}, ${value}, ${column})`);
+const insert = (t: Tables, rows: Row[]) =>
+  `INSERT INTO ${t.tasks} (${TASK_SELECT}) VALUES ${rows.map((row) => row.sql).join(',')}`;
 
-const COLUMN_LIST = TASK_COLUMNS.join(', ');
-
-/**
- * Multi-row upsert by id with fencing. MySQL evaluates the assignments left
- * to right and later ones see earlier results, so `owner` and `status`, which
- * the fence reads, come last, in that order (TASK_COLUMNS ends with them):
- * while the fence held, the new `owner` still passes it when `status` is
- * assigned, and while it failed nothing changed. (The row alias syntax,
- * `AS new`, is MySQL-only; `VALUES(col)` works on both servers.)
- */
-const UPSERT_TAIL = ` ON DUPLICATE KEY UPDATE ${TASK_COLUMNS.filter((column) => column !== 'id')
-  .map((column) => `${column} = IF(${FENCE}, VALUES(${column}), ${column})`)
-  .join(', ')}`;
-
-function insert(tables: Tables, rows: Prepared[]): string {
-  return `INSERT INTO ${tables.tasks} (${COLUMN_LIST}) VALUES ${rows.map((row) => row.sql).join(', ')}`;
+// Literals: mysql2's formatting costs as much as a 10,000-row insert. Hex means the same in any sql_mode.
+function literal(value: unknown): string {
+  if (typeof value === 'string') {
+    const plain = !value.includes("'") && !value.includes('\\') && !value.includes('\0');
+    return plain ? `'${value}'` : `X'${Buffer.from(value).toString('hex')}'`;
+  }
+  if (value === null || Number.isFinite(value)) return `${value ?? 'NULL'}`;
+  throw refusal(`cannot store the value ${String(value)}`, 1264, 'ER_WARN_DATA_OUT_OF_RANGE');
 }
 
-export interface Prepared {
-  record: TaskRecord;
-  /** Position in the batch: two versions of one id are applied in this order. */
-  index: number;
-  /** The row's `(...)` literal, built once even when a write is retried. */
-  sql: string;
+function prepareWrite(records: readonly TaskRecord[], limits: WriteLimits): PreparedWrite {
+  const batch: PreparedWrite = { plain: [], keyed: [] };
+  records.forEach((record, index) => {
+    const values = taskValues(record);
+    let sql = `(${literal(values[0])}`;
+    for (let i = 1; i < values.length; i++) sql += `,${literal(values[i])}`;
+    sql += ')';
+    // Refused before anything is sent: the server would drop the connection.
+    const bytes = sql.length > limits.statementBytes ? Buffer.byteLength(sql) + 8192 : 0;
+    if (bytes > limits.packetBytes)
+      throw refusal(`task ${record.id} is over max_allowed_packet`, 1153, 'ER_NET_PACKET_TOO_LARGE');
+    const keyed = record.idempotencyKey !== null && holdsKey(record.status);
+    batch[keyed ? 'keyed' : 'plain'].push({ record, index, sql });
+  });
+  return batch;
 }
 
-function prepare(record: TaskRecord, index: number): Prepared {
-  return { record, index, sql: rowLiteral(recordToValues(record)) };
-}
-
-/** Splits rows into statements under the row cap and the byte budget. */
-function chunk(rows: Prepared[], maxBytes: number): Prepared[][] {
-  const chunks: Prepared[][] = [];
-  let current: Prepared[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    if (
-      current.length > 0 &&
-      (current.length >= MAX_ROWS_PER_STATEMENT || bytes + row.sql.length > maxBytes)
-    ) {
-      chunks.push(current);
-      current = [];
+// Writers that lock rows in one order do not deadlock; ties in batch order apply two versions of an id in order.
+function chunks(rows: Row[], key: (record: TaskRecord) => string, maxBytes: number): Row[][] {
+  const order = (a: Row, b: Row) => {
+    const [x, y] = [key(a.record), key(b.record)];
+    return x < y ? -1 : x > y ? 1 : a.index - b.index;
+  };
+  const result: Row[][] = [];
+  let bytes = Number.POSITIVE_INFINITY;
+  for (const row of rows.slice().sort(order)) {
+    if (bytes + row.sql.length > maxBytes || result.at(-1)!.length >= 5000) {
+      result.push([]);
       bytes = 0;
     }
-    current.push(row);
+    result.at(-1)!.push(row);
     bytes += row.sql.length;
   }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return result;
 }
 
-// Rows touched in one order by every writer cannot deadlock on each other.
-// Ties keep batch order: two versions of one id apply oldest first, and of
-// two new records with one key the first takes it.
-const byId = (a: Prepared, b: Prepared) =>
-  a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : a.index - b.index;
-const byKey = (a: Prepared, b: Prepared) => {
-  const x = a.record.idempotencyKey!;
-  const y = b.record.idempotencyKey!;
-  return x < y ? -1 : x > y ? 1 : a.index - b.index;
-};
-
-async function upsert(target: Pool | PoolConnection, tables: Tables, rows: Prepared[]): Promise<void> {
-  await target.query(insert(tables, rows) + UPSERT_TAIL);
-}
-
-/**
- * Inserts the keyed records that are new and whose key is free; any
- * duplicate (their id, or another row holding the key) leaves the stored
- * row untouched (`id = id`). The unique index decides races between
- * instances: a concurrent inserter of the same key waits on our row lock and
- * then finds the duplicate.
- */
-async function reserveKeys(connection: PoolConnection, tables: Tables, rows: Prepared[]): Promise<void> {
-  await connection.query(`${insert(tables, rows)} ON DUPLICATE KEY UPDATE id = id`);
-}
-
-/** Key → id of the record that holds it now (locked until commit). */
-async function keyHolders(
-  connection: PoolConnection,
-  tables: Tables,
-  keys: string[],
-): Promise<Map<string, string>> {
-  const holders = new Map<string, string>();
-  for (let i = 0; i < keys.length; i += MAX_ROWS_PER_STATEMENT) {
-    const [rows] = await connection.query<RowDataPacket[]>(
-      `SELECT id, active_key FROM ${tables.tasks} WHERE active_key IN (?) FOR UPDATE`,
-      [keys.slice(i, i + MAX_ROWS_PER_STATEMENT)],
-    );
-    for (const row of rows) holders.set(text(row.active_key), text(row.id));
+// A row not `checked` under lock is fenced when the upsert left a row as it was (Records + Duplicates >
+// affectedRows) and the stored owner is not its own. A one-row INSERT has no such info, and affectedRows
+// 1 may be an insert or an untouched row (CLIENT_FOUND_ROWS): a small row goes twice, the copy untouched.
+function* upsert(t: Tables, rows: Row[], checked: Set<Row>, result: WriteResult): MysqlProcedure<void> {
+  const unchecked = new Map<string, TaskRecord>();
+  for (const { record } of rows.filter((row) => !checked.has(row))) unchecked.set(record.id, record);
+  const twice = unchecked.size === 1 && rows.length === 1 && rows[0]!.sql.length < 64 << 10;
+  const sql = `${insert(t, twice ? [rows[0]!, rows[0]!] : rows)} ON DUPLICATE KEY UPDATE ${SET.join(', ')}`;
+  const { info, affectedRows } = yield { sql, values: [] };
+  const [, records, duplicates] = /Records:\s*(\d+)\s+Duplicates:\s*(\d+)/.exec(info) ?? [];
+  const left = Number(records) + Number(duplicates) - Number(twice);
+  const untouched = records ? left > affectedRows : affectedRows <= 1;
+  if (unchecked.size === 0 || !untouched) return;
+  const select = `SELECT id, owner FROM ${t.tasks} WHERE id IN (?)`;
+  for (const row of (yield { sql: select, values: [[...unchecked.keys()]] }).rows) {
+    const record = unchecked.get(text(row.id))!;
+    if (nullableText(row.owner) !== record.owner) result.fenced.push(record.id);
   }
-  return holders;
 }
 
-/** The rows of one `write()` batch, split by the path they take; built once, even when retried. */
-export interface PreparedWrite {
-  /** Records without a held key: the fenced upsert only. */
-  plain: Prepared[];
-  /** Records whose status holds their idempotency key: key reservation first. */
-  keyed: Prepared[];
+/** `write()`: one fenced upsert autocommitted when it can (the common flush: one round trip), else a transaction. */
+export function writeTasks(db: Db, t: Tables, records: readonly TaskRecord[], limits: WriteLimits) {
+  const batch = prepareWrite(records, limits);
+  const plain = chunks(batch.plain, (record) => record.id, limits.statementBytes);
+  if (batch.keyed.length > 0 || plain.length > 1)
+    return db.transaction((tx) => tx.separately(writeInTransaction(t, batch, limits)));
+  const result: WriteResult = { conflicts: [], fenced: [] };
+  if (plain.length === 0) return result;
+  return db.separately(upsert(t, plain[0]!, new Set(), result)).then(() => result);
 }
 
-export function prepareWrite(records: readonly TaskRecord[]): PreparedWrite {
-  const plain: Prepared[] = [];
-  const keyed: Prepared[] = [];
-  records.forEach((record, index) => {
-    (record.idempotencyKey !== null && holdsKey(record.status) ? keyed : plain).push(prepare(record, index));
-  });
-  return { plain, keyed };
+/** `write()` inside a transaction of the caller's (a scheduler tick's). */
+export function* writeProcedure(t: Tables, records: readonly TaskRecord[], limits: WriteLimits) {
+  return yield* writeInTransaction(t, prepareWrite(records, limits), limits);
 }
 
-/**
- * Runs `attempt` (a whole transaction) again when InnoDB picked it as a
- * deadlock victim or it lost a key race, up to {@link MAX_ATTEMPTS} times.
- */
-export async function retryWrite<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      // ER_DUP_ENTRY: under READ COMMITTED (no gap locks) another instance
-      // took a key between our read and our upsert; the next attempt sees it.
-      const duplicate = (error as { errno?: unknown }).errno === 1062;
-      if (n >= MAX_ATTEMPTS || !(isRetryable(error) || duplicate)) throw error;
+// Keyed: an insert that takes free keys (the unique `active_key` settles races), a locking read of the
+// holders, the fenced upsert of those whose key is theirs.
+function* writeInTransaction(
+  t: Tables,
+  batch: PreparedWrite,
+  limits: WriteLimits,
+): MysqlProcedure<WriteResult> {
+  const result: WriteResult = { conflicts: [], fenced: [] };
+  const [accepted, checked, holders] = [batch.plain.slice(), new Set<Row>(), new Map<string, Holder>()];
+  for (const rows of chunks(batch.keyed, (record) => record.idempotencyKey!, limits.statementBytes)) {
+    yield { sql: `${insert(t, rows)} ON DUPLICATE KEY UPDATE id = id`, values: [] };
+    const keys = [...new Set(rows.map((row) => row.record.idempotencyKey))];
+    const sql = `SELECT id, owner, status, active_key FROM ${t.tasks} WHERE active_key IN (?) FOR UPDATE`;
+    for (const row of (yield { sql, values: [keys] }).rows) {
+      const holder = {
+        id: text(row.id),
+        owner: nullableText(row.owner),
+        status: row.status as TaskStatus,
+        locked: true,
+      };
+      holders.set(text(row.active_key), holder);
     }
   }
-}
-
-/**
- * `SnapshotBackend.write()`: one transaction, a constant number of round
- * trips per chunk of rows.
- *
- * - Records without a held key: one multi-row fenced upsert per chunk. When
- *   everything fits in one statement that statement runs on its own
- *   (autocommit), so the common flush is a single round trip.
- * - Records with a key in a key-holding status: (1) an insert that claims
- *   free keys and skips every duplicate, (2) one locking read of who holds
- *   each key, then (3) those whose key is theirs join the fenced upsert; the
- *   others are conflicts. A conflict is a row that is not written, never an
- *   error, so the rest of the batch commits.
- */
-export async function writeRecords(
-  pool: Pool,
-  tables: Tables,
-  records: readonly TaskRecord[],
-  maxStatementBytes: number,
-): Promise<WriteResult> {
-  if (records.length === 0) return { conflicts: [] };
-  const batch = prepareWrite(records);
-  if (batch.keyed.length === 0) {
-    const chunks = chunk(batch.plain.slice().sort(byId), maxStatementBytes);
-    if (chunks.length === 1) {
-      await upsert(pool, tables, chunks[0]!);
-      return { conflicts: [] };
+  for (const row of batch.keyed) {
+    const { id, owner, status, idempotencyKey } = row.record;
+    const holder = holders.get(idempotencyKey!);
+    if (holder && holder.id !== id) result.conflicts.push({ id, existingId: holder.id });
+    else if (holder?.locked && !passesFence(holder, row.record)) result.fenced.push(id);
+    else {
+      // A key nobody holds goes to the first record of the batch that wants it.
+      if (!holder) holders.set(idempotencyKey!, { id, owner, status, locked: false });
+      else if (holder.locked) {
+        checked.add(row);
+        Object.assign(holder, { owner, status });
+      }
+      accepted.push(row);
     }
   }
-  return retryWrite(() =>
-    inTransaction(pool, (connection) => writeInTransaction(connection, tables, batch, maxStatementBytes)),
-  );
+  for (const rows of chunks(accepted, (record) => record.id, limits.statementBytes))
+    yield* upsert(t, rows, checked, result);
+  return result;
 }
 
-/**
- * The statements of `write()` on `connection`, inside a transaction the
- * caller opened and commits (`write()` itself, and `claimTick`, which stores
- * a tick's tasks with its compare-and-set). The caller retries the whole
- * transaction with {@link retryWrite}.
- */
-export async function writeInTransaction(
-  connection: PoolConnection,
-  tables: Tables,
-  { plain, keyed }: PreparedWrite,
-  maxStatementBytes: number,
-): Promise<WriteResult> {
-  const conflicts: WriteResult['conflicts'] = [];
-  const accepted = plain.slice();
-  if (keyed.length > 0) {
-    for (const rows of chunk(keyed.slice().sort(byKey), maxStatementBytes))
-      await reserveKeys(connection, tables, rows);
-    const keys = [...new Set(keyed.map((row) => row.record.idempotencyKey!))];
-    const holders = await keyHolders(connection, tables, keys);
-    // Batch order decides between two records of this batch that want a key
-    // nobody holds (both already existed, so neither was inserted above).
-    for (const row of keyed) {
-      const key = row.record.idempotencyKey!;
-      const holder = holders.get(key);
-      if (holder === undefined) holders.set(key, row.record.id);
-      if (holder === undefined || holder === row.record.id) accepted.push(row);
-      else conflicts.push({ id: row.record.id, existingId: holder });
-    }
-  }
-  for (const rows of chunk(accepted.sort(byId), maxStatementBytes)) await upsert(connection, tables, rows);
-  return { conflicts };
+function passesFence(stored: Holder, record: TaskRecord): boolean {
+  const retry = isFinished(stored.status) && record.status === 'pending';
+  return stored.owner === null || stored.owner === record.owner || retry;
 }

@@ -1,89 +1,142 @@
+import * as core from '@errand/core';
+
+const lost = [core.LOST_OWNER_PREFIX, core.LOST_OWNER_SUFFIX, core.NO_OWNER];
+const claimTo = core.TASK_STATUSES.flatMap((status) =>
+  [false, true].map((requeueOnInterrupt) => {
+    const record = { status, requeueOnInterrupt, owner: null } as core.TaskRecord;
+    const claimed = core.isClaimable(record) && core.applyClaim(record, '', 0).status;
+    return [status + Number(requeueOnInterrupt), claimed];
+  }),
+);
+/** Core's statuses, claim rules (`status .. requeue` → status once claimed) and lost-owner text. */
+const CORE = JSON.stringify({
+  ...{ statuses: core.TASK_STATUSES, finished: core.FINISHED_STATUSES, holdsKey: core.KEY_HOLDING_STATUSES },
+  ...{ claimTo: Object.fromEntries(claimTo), lost, lostLower: lost.map((part) => part.toLowerCase()) },
+});
+
 /**
- * Lua that every script starts with: key names derived from `KEYS[1]`, the
- * store clock, the status sets of `@errand/core`, and retention pruning.
- *
- * Nullable values travel in ARGV as `''` (null) or `'=' .. value`, because
- * ARGV holds only strings and an empty string is a legitimate value.
- * Numbers travel as decimal strings and are stored as given: Lua's own
- * number formatting (`%.14g`) would round epoch milliseconds and floats.
+ * The Lua every operation shares: key names derived from `KEYS[1]` (so that an ioredis `keyPrefix`
+ * and Cluster routing apply to all), the store clock, core's rules and the index rules. Numbers stay
+ * the decimal text the package sent: Lua's own formatting (`%.14g`) would round them.
  */
 export const PRELUDE = /* lua */ `
-local base = string.sub(KEYS[1], 1, -5)
-local K_ALL = base .. 'idx:all'
-local K_KEYS = base .. 'keys'
-local K_OPEN = base .. 'open'
-local K_EXPIRY = base .. 'expiry'
-local K_INSTANCES = base .. 'instances'
-
-local function opt(value)
-  if value == '' then return nil end
-  return string.sub(value, 2)
+local base, ops, C = string.sub(KEYS[1], 1, -5), {}, cjson.decode([==[${CORE}]==])
+local K_ALL, K_KEYS, K_OPEN, K_DELAYED = base .. 'idx:all', base .. 'keys', base .. 'open', base .. 'delayed'
+local K_INSTANCES, K_QUEUES, K_OVERRIDES = base .. 'instances', base .. 'done:queues', base .. 'queues'
+local INDEXED = { 'status', 'name', 'key', 'owner', 'requeue', 'createdAt', 'finishedAt', 'queue', 'priority', 'runAt', 'cancel' }
+local time = redis.call('TIME')
+local now = time[1] * 1000 + math.floor(time[2] / 1000)
+local function num(value) return string.format('%.0f', value) end
+local function push(list, ...) for i = 1, select('#', ...) do list[#list + 1] = (select(i, ...)) end end
+local function put(key, field, value)
+  if value then redis.call('HSET', key, field, value) else redis.call('HDEL', key, field) end
 end
-
-local function num(value)
-  return string.format('%.0f', value)
+local function set(list) local s = list and {} for _, item in ipairs(list or {}) do s[item] = true end return s end
+-- Sorts { score, id } pairs: ids break ties, and fixed-format UUIDs compare alike under any collation.
+local function earlier(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end
+local FINISHED, HOLDS_KEY, CLAIM_TO, LOST, LOST_LOWER = set(C.finished), set(C.holdsKey), C.claimTo, C.lost, C.lostLower
+local function claimable(r) return CLAIM_TO[r.status .. (r.requeue or '0')] end
+local function alive(id) return (tonumber(redis.call('ZSCORE', K_INSTANCES, id)) or 0) > now end
+local function taskKey(id) return base .. 'task:' .. id end
+-- A record's index fields; a version-2 hash (written by an older instance) has no queue, priority or runAt.
+local function read(id)
+  local f, r = redis.call('HMGET', taskKey(id), unpack(INDEXED)), {}
+  if not f[1] then return nil end
+  for i, name in ipairs(INDEXED) do r[name] = f[i] or nil end
+  r.queue, r.priority, r.runAt = r.queue or 'default', r.priority or '0', r.runAt or r.createdAt
+  return r
 end
-
-local function storeNow()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- Claimable records are in buckets per (priority, queue, owner, name), so that a claim reads only gone
+-- owners' buckets, highest priority first. Priority 0 in the default queue keeps version 2's form.
+local function token(r)
+  local t = r.owner and '+' .. #r.owner .. ':' .. r.owner .. r.name or '-' .. r.name
+  if r.priority == '0' and r.queue == 'default' then return t end
+  return '!' .. r.priority .. ':' .. #r.queue .. ':' .. r.queue .. t
 end
-
-local function holdsKey(status)
-  return status == 'pending' or status == 'running' or status == 'success' or status == 'interrupted'
+local function parseToken(t)
+  local priority, length, rest = string.match(t, '^!(-?%d+):(%d+):(.*)$')
+  local queue = priority and string.sub(rest, 1, length) or 'default'
+  t = priority and string.sub(rest, length + 1) or t
+  local n, tail = string.match(t, '^%+(%d+):(.*)$')
+  if not n then return tonumber(priority or 0), queue, nil, string.sub(t, 2) end
+  return tonumber(priority or 0), queue, string.sub(tail, 1, n), string.sub(tail, n + 1)
 end
-
-local function isFinished(status)
-  return status ~= 'pending' and status ~= 'running'
-end
-
-local function isClaimable(status, requeue)
-  return status == 'pending' or status == 'running' or (status == 'interrupted' and requeue == '1')
-end
-
--- Claimable records are indexed per (owner, name): a claim then reads only
--- the buckets of dead owners and of names it runs. The owner is
--- length-prefixed so that any owner and name strings stay unambiguous.
-local function bucketToken(owner, name)
-  if not owner then return '-' .. name end
-  return '+' .. #owner .. ':' .. owner .. name
-end
-
-local function parseToken(token)
-  if string.sub(token, 1, 1) == '-' then return nil, string.sub(token, 2) end
-  local colon = string.find(token, ':', 2, true)
-  local length = tonumber(string.sub(token, 2, colon - 1))
-  return string.sub(token, colon + 1, colon + length), string.sub(token, colon + length + 1)
-end
-
-local function taskKey(id)
-  return base .. 'task:' .. id
-end
-
--- Deletes a record with every index entry that points at it.
-local function removeTask(id)
-  local key = taskKey(id)
-  local f = redis.call('HMGET', key, 'status', 'name', 'key', 'owner', 'requeue')
-  if not f[1] then return end
-  redis.call('ZREM', K_ALL, id)
-  redis.call('ZREM', base .. 'idx:status:' .. f[1], id)
-  redis.call('ZREM', base .. 'idx:name:' .. f[2], id)
-  if f[3] then
-    redis.call('ZREM', base .. 'idx:key:' .. f[3], id)
-    if redis.call('HGET', K_KEYS, f[3]) == id then redis.call('HDEL', K_KEYS, f[3]) end
+-- The sorted sets a record is in (key -> score): history; claimable work in its bucket (unowned work not
+-- due yet in 'delayed', by runAt); other finished records by finishedAt per status and queue (aggregates,
+-- purges); unfinished work with a cancel request per owner (heartbeats).
+local function memberships(r)
+  if not r then return {} end
+  local at = r.createdAt
+  local m = { [K_ALL] = at, [base .. 'idx:status:' .. r.status] = at, [base .. 'idx:name:' .. r.name] = at }
+  if r.key then m[base .. 'idx:key:' .. r.key] = at end
+  if r.cancel and r.owner and not FINISHED[r.status] then m[base .. 'cancel:' .. r.owner] = at end
+  if claimable(r) then
+    if not r.owner and tonumber(r.runAt) > now then m[K_DELAYED] = r.runAt else m[K_OPEN .. ':' .. token(r)] = at end
+  elseif FINISHED[r.status] and r.finishedAt then
+    m[base .. 'done:' .. r.status .. ':' .. r.queue] = r.finishedAt
   end
-  if isClaimable(f[1], f[5]) then
-    redis.call('ZREM', K_OPEN .. ':' .. bucketToken(f[4] or nil, f[2]), id)
-  end
-  redis.call('DEL', key)
+  return m
 end
-
--- Retention: finished records whose time has come go, index entries
--- included. A PEXPIRE on the hash alone would leave index members behind.
-local function prune(now)
-  local due = redis.call('ZRANGEBYSCORE', K_EXPIRY, '-inf', num(now))
-  if #due == 0 then return end
-  for i = 1, #due do removeTask(due[i]) end
-  redis.call('ZREMRANGEBYSCORE', K_EXPIRY, '-inf', num(now))
+-- Additions wait for one ZADD (SADD) per key at the end of the call (a batch goes much faster so); a
+-- removal drops a waiting one, so a record written twice in a batch is indexed as its last.
+local pending, registered = {}, { [K_OPEN] = {}, [K_QUEUES] = {} }
+local function flush()
+  for key, members in pairs(pending) do
+    local args = {}
+    for id, score in pairs(members) do
+      push(args, score, id)
+      -- unpack() is bounded by Lua's C stack (8000 values).
+      if #args >= 4000 or next(members, id) == nil then redis.call('ZADD', key, unpack(args)) args = {} end
+    end
+  end
+  for key, members in pairs(registered) do
+    for member in pairs(members) do redis.call('SADD', key, member) end
+  end
+  pending, registered = {}, { [K_OPEN] = {}, [K_QUEUES] = {} }
+end
+-- Moves the index and key-map entries of record id from old to new (either may be nil).
+local function move(id, old, new)
+  local was, is = memberships(old), memberships(new)
+  for key in pairs(was) do
+    if not is[key] then redis.call('ZREM', key, id) end
+    if not is[key] and pending[key] then pending[key][id] = nil end
+  end
+  for key, score in pairs(is) do
+    pending[key] = pending[key] or {}
+    if was[key] ~= score then pending[key][id] = score end
+  end
+  if new and claimable(new) then registered[K_OPEN][token(new)] = true
+  elseif new and FINISHED[new.status] then registered[K_QUEUES][new.queue] = true end
+  if old and old.key and redis.call('HGET', K_KEYS, old.key) == id then redis.call('HDEL', K_KEYS, old.key) end
+  if new and new.key and HOLDS_KEY[new.status] then redis.call('HSET', K_KEYS, new.key, id) end
+end
+local function remove(id)
+  move(id, read(id), nil)
+  redis.call('DEL', taskKey(id))
+end
+-- Up to limit records of a finished status finished before 'before', oldest first, in the queues wanted.
+local function purge(status, before, only, skip, limit)
+  local found = {}
+  for _, queue in ipairs(redis.call('SMEMBERS', K_QUEUES)) do
+    if (not only or only[queue]) and not skip[queue] then
+      local key = base .. 'done:' .. status .. ':' .. queue
+      local items = redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. num(before), 'WITHSCORES', 'LIMIT', 0, limit)
+      for j = 1, #items, 2 do push(found, { tonumber(items[j + 1]), items[j] }) end
+    end
+  end
+  table.sort(found, earlier)
+  for n = 1, math.min(limit, #found) do remove(found[n][2]) end
+  return math.min(limit, #found)
+end
+-- Before every operation: unowned work that came due joins its bucket (at most 1000 a call; a later call
+-- takes the rest, and a record rewritten meanwhile is indexed as it is then); the deprecated retention
+-- option purges with core's rule.
+local function prepare(retention)
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', num(now), 'LIMIT', 0, 1000)) do
+    redis.call('ZREM', K_DELAYED, id)
+    move(id, nil, read(id))
+  end
+  flush()
+  if retention > 0 then for _, status in ipairs(C.finished) do purge(status, now - retention, nil, {}, 100) end end
 end
 `;

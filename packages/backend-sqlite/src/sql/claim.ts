@@ -1,54 +1,37 @@
 import type { ClaimRequest, TaskRecord } from '@errand/core';
-import type Database from 'better-sqlite3';
-import { fromRow, type TaskRow } from '../row.js';
+import {
+  claimAssignments,
+  claimCandidatesWhere,
+  claimOrder,
+  sqliteDialect as dialect,
+  Params,
+  type Procedure,
+  type SqlTables,
+  setList,
+} from '@errand/sql';
 
-/**
- * Takes over unfinished tasks of dead owners in one `BEGIN IMMEDIATE`
- * transaction: the select and the updates cannot interleave with another
- * process's claim, so no task is given to two instances.
- */
-export function prepareClaim(
-  db: Database.Database,
-  p: string,
-): (request: ClaimRequest, now: number) => TaskRecord[] {
-  const candidates = (names: number) =>
-    db.prepare(
-      `SELECT t.* FROM ${p}tasks t
-       WHERE t.status IN ('pending', 'running', 'interrupted')
-         AND (t.status <> 'interrupted' OR t.requeue_on_interrupt = 1)
-         AND t.name IN (${Array.from({ length: names }, () => '?').join(', ')})
-         AND (t.owner IS NULL OR (t.owner <> ? AND NOT EXISTS (
-           SELECT 1 FROM ${p}instances i WHERE i.id = t.owner AND i.expires_at > ?)))
-       ORDER BY t.created_at, t.id
-       LIMIT ?`,
-    );
-  const cache = new Map<number, Database.Statement>();
-  const requeue = db.prepare(`UPDATE ${p}tasks SET owner = ?, status = 'pending' WHERE id = ?`);
-  const interrupt = db.prepare(
-    `UPDATE ${p}tasks SET owner = ?, status = 'interrupted', finished_at = ?, error = ? WHERE id = ?`,
+// One UPDATE ... WHERE id IN (first candidates) RETURNING *, run in BEGIN IMMEDIATE, which SQLite
+// serialises against every writer of the file: no record goes to two claimers. Leases are judged
+// on SQLite's clock, the one heartbeats are written with.
+export function* claimProcedure(
+  t: SqlTables,
+  prefix: string,
+  request: ClaimRequest,
+  decode: (row: Record<string, unknown>) => TaskRecord,
+): Procedure<TaskRecord[]> {
+  const params = new Params(dialect);
+  const set = setList(claimAssignments(dialect, params.add(request.instanceId), dialect.now));
+  const filter = { ...request, deadOwners: request.deadOwners ?? [] };
+  // Candidates come in claim order from the partial index of claimable tasks, which holds every
+  // column the filter reads: left to itself, the planner walks every task of the names, history
+  // included.
+  const sql = `UPDATE ${t.tasks} SET ${set} WHERE id IN (
+    SELECT t.id FROM ${t.tasks} t INDEXED BY ${prefix}tasks_unfinished
+    WHERE ${claimCandidatesWhere(t, filter, dialect, params, dialect.now)}
+    ORDER BY ${claimOrder('t')} LIMIT ${params.add(request.limit)}) RETURNING *`;
+  const records = (yield { sql, values: params.values }).rows.map(decode);
+  // RETURNING follows the update's order, not the subquery's.
+  return records.sort(
+    (a, b) => b.priority - a.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1),
   );
-  const run = db.transaction((request: ClaimRequest, now: number) => {
-    let select = cache.get(request.names.length);
-    if (!select) {
-      select = candidates(request.names.length);
-      cache.set(request.names.length, select);
-    }
-    const rows = select.all(...request.names, request.instanceId, now, request.limit) as TaskRow[];
-    return rows.map((row) => {
-      const record = fromRow(row);
-      const lostOwner = record.owner;
-      record.owner = request.instanceId;
-      if (record.status === 'running' && !record.requeueOnInterrupt) {
-        record.status = 'interrupted';
-        record.finishedAt = now;
-        record.error = `instance ${lostOwner ?? '(none)'} stopped before the task finished`;
-        interrupt.run(record.owner, now, record.error, record.id);
-      } else {
-        record.status = 'pending';
-        requeue.run(record.owner, record.id);
-      }
-      return record;
-    });
-  });
-  return (request, now) => (request.names.length === 0 ? [] : run.immediate(request, now));
 }

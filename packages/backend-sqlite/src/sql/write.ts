@@ -1,48 +1,38 @@
 import { holdsKey, type TaskRecord, type WriteResult } from '@errand/core';
+import { fencedUpdate, keyHoldingSql, setList, sqliteDialect, TASK_COLUMNS } from '@errand/sql';
 import type Database from 'better-sqlite3';
-import { TASK_COLUMNS, toParams } from '../row.js';
+import { taskValues } from '../row.js';
 
-const HOLDING = "('pending', 'running', 'success', 'interrupted')";
-const FINISHED = "('success', 'failed', 'interrupted', 'cancelled', 'rejected')";
+/** Stores a batch by the rules of `SnapshotBackend.write()`, all of it or none. */
+export type WriteBatch = (records: readonly TaskRecord[]) => WriteResult;
 
-/**
- * The group-commit write: every record of a batch in one `BEGIN IMMEDIATE`
- * transaction. SQLite serialises writers, so checking a key's holder and
- * writing inside that transaction is atomic across processes; the partial
- * unique index backs it up.
- */
-export function prepareWrite(
-  db: Database.Database,
-  p: string,
-): (records: readonly TaskRecord[]) => WriteResult {
-  const columns = TASK_COLUMNS.join(', ');
-  const updates = TASK_COLUMNS.filter((column) => column !== 'id')
-    .map((column) => `${column} = excluded.${column}`)
-    .join(', ');
+// One BEGIN IMMEDIATE transaction a batch (a savepoint inside a claimed tick's): SQLite serialises
+// writers, so a key's holder cannot change between the check and the upsert. A fenced upsert
+// changes no row, which .run().changes reports. A cancel request another instance stored survives
+// the owner's update (every SET reads the row as it was).
+export function prepareWrite(db: Database.Database, prefix: string): WriteBatch {
+  const table = `${prefix}tasks`;
+  const { set, fence } = fencedUpdate(sqliteDialect, table);
   const upsert = db.prepare(
-    `INSERT INTO ${p}tasks (${columns}) VALUES (${TASK_COLUMNS.map(() => '?').join(', ')})
-     ON CONFLICT (id) DO UPDATE SET ${updates}
-     WHERE ${p}tasks.owner IS NULL OR ${p}tasks.owner = excluded.owner
-        OR (${p}tasks.status IN ${FINISHED} AND excluded.status = 'pending')`,
+    `INSERT INTO ${table} (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map(() => '?').join(', ')})
+     ON CONFLICT (id) DO UPDATE SET ${setList(set)} WHERE ${fence}`,
   );
-  const holder = db.prepare(
-    `SELECT id FROM ${p}tasks
-     WHERE idempotency_key = ? AND idempotency_key IS NOT NULL AND status IN ${HOLDING} AND id <> ?`,
-  );
-  holder.pluck();
-  const run = db.transaction((records: readonly TaskRecord[]) => {
-    const conflicts: WriteResult['conflicts'] = [];
+  const holder = db
+    .prepare(`SELECT id FROM ${table} WHERE idempotency_key = ? AND ${keyHoldingSql()} AND id <> ?`)
+    .pluck();
+  const batch = db.transaction((records: readonly TaskRecord[]): WriteResult => {
+    const result: WriteResult = { conflicts: [], fenced: [] };
     for (const record of records) {
       if (record.idempotencyKey !== null && holdsKey(record.status)) {
         const existingId = holder.get(record.idempotencyKey, record.id) as string | undefined;
         if (existingId !== undefined) {
-          conflicts.push({ id: record.id, existingId });
+          result.conflicts.push({ id: record.id, existingId });
           continue;
         }
       }
-      upsert.run(toParams(record));
+      if (upsert.run(taskValues(record)).changes === 0) result.fenced.push(record.id);
     }
-    return { conflicts };
+    return result;
   });
-  return (records) => run.immediate(records);
+  return (records) => (records.length > 0 ? batch.immediate(records) : { conflicts: [], fenced: [] });
 }

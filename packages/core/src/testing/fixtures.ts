@@ -1,4 +1,10 @@
-import { newTaskId, type SnapshotBackend, type TaskManager, type TaskRecord } from '../index.js';
+import {
+  type BackendCapabilities,
+  newTaskId,
+  type SnapshotBackend,
+  type TaskManager,
+  type TaskRecord,
+} from '../index.js';
 import type { ProcessBackendSpec } from './chaos.js';
 
 /**
@@ -8,24 +14,21 @@ import type { ProcessBackendSpec } from './chaos.js';
 export interface ConformanceTarget {
   /** Shown in test names, e.g. `'postgres'`. */
   name: string;
+  /**
+   * What the backend supports (its `capabilities`): the suite registers the
+   * cases each capability calls for, and leaves the others out visibly.
+   */
+  capabilities: BackendCapabilities;
   /** Creates an isolated, empty store. Called once per test. */
   setup(): Promise<ConformanceStore>;
   /** When true the suite is registered as skipped (see `requireService`). */
   skip?: boolean;
   /**
-   * False for a store that cannot be shared between processes (the memory
-   * backend): the cases with real separate processes are then left out.
-   * Every other store must give `processBackend` from `setup()`.
+   * For a store reached over the network: where its server listens. The
+   * stalled-connection cases then run, and every store from `setup()` must
+   * give `connectThrough`.
    */
-  multiProcess?: boolean;
-  /** False for a backend without `schedules` (no `@errand/scheduler` support): its cases are left out. */
-  schedules?: boolean;
-  /**
-   * Path or URL of `@errand/scheduler`'s built entry, for the multi-process
-   * scheduler case (core cannot depend on the scheduler). Without it that
-   * case is skipped, visibly.
-   */
-  schedulerModule?: string;
+  network?: { endpoint: { host: string; port: number } };
 }
 
 /** One isolated store made by {@link ConformanceTarget.setup}. */
@@ -40,9 +43,15 @@ export interface ConformanceStore {
   /**
    * How a child process builds a backend on this store, for the cases with
    * real separate processes (SIGKILL, takeover). Required unless the target
-   * says `multiProcess: false`.
+   * declares `capabilities.multiProcess: false`.
    */
   processBackend?: ProcessBackendSpec;
+  /**
+   * A backend on this store that connects to `host:port` instead of the
+   * server itself (the suite puts a proxy there that can stall), with the
+   * given `operationTimeout`. Required when the target gives `network`.
+   */
+  connectThrough?(host: string, port: number, options: { operationTimeout: number }): SnapshotBackend;
 }
 
 /** A complete record with every field set; `overrides` replace fields. */
@@ -53,7 +62,7 @@ export function makeRecord(overrides: Partial<TaskRecord> = {}): TaskRecord {
     name: 'conformance.task',
     queue: 'default',
     priority: 0,
-    tags: [],
+    tags: {},
     args: [],
     status: 'pending',
     attempt: 0,
@@ -63,6 +72,7 @@ export function makeRecord(overrides: Partial<TaskRecord> = {}): TaskRecord {
     finishedAt: null,
     duration: null,
     runAt: createdAt,
+    expiresAt: null,
     error: null,
     stack: null,
     logs: [],
@@ -71,6 +81,8 @@ export function makeRecord(overrides: Partial<TaskRecord> = {}): TaskRecord {
     idempotencyKey: null,
     owner: 'instance-a',
     requeueOnInterrupt: false,
+    cancelRequested: false,
+    headers: {},
     ...overrides,
   };
 }
