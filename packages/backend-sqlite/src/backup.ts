@@ -121,11 +121,13 @@ export async function backup(db: Database.Database, options: BackupOptions): Pro
     const temp = join(dir, `.${name}.tmp`);
     try {
       const { progress } = options;
+      let totalPages = 0;
       await db.backup(
         temp,
         progress
           ? {
               progress: (info) => {
+                totalPages = info.totalPages;
                 progress(info);
                 // better-sqlite3 copies this many pages before the next call (its default).
                 return 100;
@@ -133,6 +135,8 @@ export async function backup(db: Database.Database, options: BackupOptions): Pro
             }
           : undefined,
       );
+      // better-sqlite3 reports before each step, never after the last: close the bar at 100%.
+      progress?.({ totalPages, remainingPages: 0 });
       const copy = new Database(temp);
       try {
         // The copy inherits WAL mode; a backup should be one self-contained file.

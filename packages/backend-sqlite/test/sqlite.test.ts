@@ -397,6 +397,20 @@ describe('SqliteBackend.backup()', () => {
     await backend.close();
   });
 
+  it('reports SQLite’s own page counts as it copies, ending with nothing left', async () => {
+    const backend = new SqliteBackend({ path: join(dir, 'progress.db') });
+    await backend.open({ logger });
+    await backend.write(Array.from({ length: 5000 }, (_, i) => makeRecord({ args: [i, 'x'.repeat(200)] })));
+    const seen: { totalPages: number; remainingPages: number }[] = [];
+    await backend.backup({ dir: join(dir, 'backups'), keep: 1, progress: (info) => seen.push({ ...info }) });
+    await backend.close();
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen[0]?.totalPages).toBeGreaterThan(100);
+    const remaining = seen.map((info) => info.remainingPages);
+    expect(remaining).toEqual([...remaining].sort((a, b) => b - a));
+    expect(remaining.at(-1)).toBe(0);
+  });
+
   it('keeps the newest `keep` backups and deletes only after a good one', async () => {
     const backend = new SqliteBackend({ path: join(dir, 'rot.db') });
     await backend.open({ logger });
