@@ -262,6 +262,7 @@ export class Engine {
     const backend = this.options.backend;
     if (!backend) return this.list(query);
     const normalized = normalizeQuery(query);
+    await this.persistence.caughtUp();
     return toPage(await this.call('query', () => backend.query(normalized)), normalized);
   }
 
@@ -271,6 +272,7 @@ export class Engine {
     if (!backend && unfiltered) return { ...this.cache.counts };
     const normalized = normalizeQuery(query);
     if (!backend) return countRecords(this.cache.records(), normalized);
+    await this.persistence.caughtUp();
     return this.call('counts', () => backend.counts(normalized));
   }
 

@@ -138,6 +138,11 @@ export class Persistence {
     this.#runtime.cache.evict(batcher ? (state) => !batcher.isPending(state) : () => true);
   }
 
+  /** Resolves once the writes already due have landed (see `WriteBatcher.caughtUp`). */
+  caughtUp(): Promise<void> {
+    return this.#batcher ? this.#batcher.caughtUp() : Promise.resolve();
+  }
+
   /** Resolves once every durable enqueue and start in flight has its answer. */
   async settled(): Promise<void> {
     await Promise.allSettled(this.#commits);

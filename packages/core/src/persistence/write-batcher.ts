@@ -143,6 +143,15 @@ export class WriteBatcher {
     this.#kick();
   }
 
+  /** Resolves once the writes already due have ended, so a store read sees them (not during an outage). */
+  async caughtUp(): Promise<void> {
+    for (let round = 0; round < 3 && this.#health.healthy; round++) {
+      if (this.#scheduled) await new Promise((resolve) => setImmediate(resolve));
+      if (this.#flights.size === 0) return;
+      await Promise.allSettled([...this.#flights]);
+    }
+  }
+
   /** Writes a record now and resolves with what the store did, or rejects with the backend's error. */
   require(state: TaskState): Promise<WriteOutcome> {
     return new Promise<WriteOutcome>((resolve, reject) => {

@@ -10,6 +10,8 @@ import { suite, type TestApi } from './test-api.js';
  */
 export function openCases(target: ConformanceTarget, t: TestApi): void {
   const { it, expect, beforeEach, afterEach } = t;
+  // The in-memory store has nothing to open: it answers whenever it is asked.
+  if (!target.capabilities.multiProcess) return;
   suite(t, target.skip)(`${target.name}: opening and closing`, () => {
     let store: ConformanceStore;
     const cleanups: Array<() => Promise<unknown>> = [];
@@ -22,9 +24,6 @@ export function openCases(target: ConformanceTarget, t: TestApi): void {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
       await store.teardown();
     });
-
-    // The in-memory store has nothing to open: it answers whenever it is asked.
-    if (!target.capabilities.multiProcess) return;
 
     it('refuses every call before open() and after close(), and opens again after close()', async () => {
       const backend = store.connect();
