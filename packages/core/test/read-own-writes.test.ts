@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { MemoryBackend, type TaskRecord, TaskManager, type WriteResult } from '../src/index.js';
+import { MemoryBackend, TaskManager, type TaskRecord, type WriteResult } from '../src/index.js';
 
 /** A store whose every write takes 40 ms: a read that does not wait for writes due would miss them. */
 class SlowWrites extends MemoryBackend {
