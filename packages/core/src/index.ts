@@ -87,6 +87,7 @@ export { defaultLogger, silentLogger } from './logger.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory/memory-backend.js';
 export { MemoryScheduleStore } from './memory/memory-schedule-store.js';
 export { aggregateRecords, SERIES_WINDOWS, type SeriesWindow } from './model/aggregate.js';
+export { ATTEMPT_FIELD, type EndedAttempt, endedAttempts } from './model/attempt-line.js';
 export {
   applyClaim,
   CLAIMABLE_STATUSES,

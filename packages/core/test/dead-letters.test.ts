@@ -64,12 +64,13 @@ for (const [label, backend] of [
       const messages = record.logs.map((line) => line.message);
       expect(messages).toEqual([
         'attempt 1 charging 500',
+        'attempt 1 of 2 ended: card declined (500); runs again in 1 ms',
         'attempt 2 charging 500',
         'retried manually after failed',
         'replayed from the dead letters by ops@example.com',
         'attempt 1 charging 500',
       ]);
-      const note = record.logs[3]!;
+      const note = record.logs[4]!;
       expect(note.fields).toMatchObject({
         replayedBy: 'ops@example.com',
         previousAttempts: 2,

@@ -186,6 +186,7 @@ export class DetailPanel {
           h('th', {}, 'Ended'),
           h('th', {}, 'Took'),
           h('th', {}, 'Instance'),
+          h('th', {}, 'Error'),
         ),
       ),
     );
@@ -200,6 +201,7 @@ export class DetailPanel {
           h('td', {}, formatTime(attempt.finishedAt)),
           h('td', {}, formatDuration(attempt.duration)),
           h('td', { class: 'mono' }, attempt.instance ?? '—'),
+          h('td', { class: 'error-text' }, attempt.error ?? ''),
         ),
       );
     }

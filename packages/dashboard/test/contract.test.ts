@@ -154,6 +154,25 @@ describe.each(CASES)('contract on $store.name through $adapter', ({ store, adapt
     expect(await missing.json()).toMatchObject({ error: 'ERR_TASK_NOT_FOUND' });
   });
 
+  it('lists every attempt of a task: when each ran, where, and how it failed', async () => {
+    const id = await fixture.manager.enqueue('flaky', ['a']);
+    await finished(id);
+    const detail = await (await api(`/tasks/${id}`)).json();
+    expect(detail.attempts.map((a: { number: number; error: string | null }) => [a.number, a.error])).toEqual(
+      [
+        [1, 'flaky a try 1'],
+        [2, 'flaky a try 2'],
+        [3, null],
+      ],
+    );
+    for (const attempt of detail.attempts) {
+      expect(attempt.instance).toBe(fixture.manager.instanceId);
+      expect(attempt.startedAt).toBeTypeOf('number');
+      expect(attempt.finishedAt).toBeGreaterThanOrEqual(attempt.startedAt);
+      expect(attempt.duration).toBe(attempt.finishedAt - attempt.startedAt);
+    }
+  });
+
   it('retries and cancels, 409 when the state does not allow it, 403 across origins', async () => {
     const id = await fixture.manager.enqueue('boom', ['retry me']);
     await finished(id);

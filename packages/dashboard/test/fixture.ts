@@ -60,6 +60,17 @@ export async function startFixture(backend: SnapshotBackend = new MemoryBackend(
     },
     { retries: 0 },
   );
+  const tries = new Map<string, number>();
+  manager.define(
+    'flaky',
+    async (ctx, key: string) => {
+      const n = (tries.get(key) ?? 0) + 1;
+      tries.set(key, n);
+      if (n < 3) throw new Error(`flaky ${key} try ${n}`);
+      return n;
+    },
+    { retries: 2, retryDelay: 1 },
+  );
   manager.define('gate', async (ctx, key: string) => {
     ctx.log('waiting at the gate', { key });
     await gates.wait(key);

@@ -1,4 +1,5 @@
 import { TaskTimeoutError } from '../errors/task-timeout-error.js';
+import { endedAttemptLine } from '../model/attempt-line.js';
 import { fitsAsResult } from '../model/json-value.js';
 import type { TaskStatus } from '../model/task-record.js';
 import type { Persistence } from '../persistence/persistence.js';
@@ -197,6 +198,8 @@ export class AttemptRunner {
     if (retryIn !== null && this.#runtime.options.testing === 'inline') retryIn = 0;
     if (retryIn !== null) {
       record.runAt = now + retryIn;
+      // A snooze gives its attempt back; any other attempt that ends here is kept in the log.
+      if (record.error !== null && !isSnooze(value)) record.logs.push(endedAttemptLine(record, now, retryIn));
       // While stopping, the task stays pending and is saved for the next start.
       if (this.#runtime.state() === 'running') dispatcher.schedule(state);
     }

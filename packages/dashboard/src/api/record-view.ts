@@ -1,4 +1,4 @@
-import type { TaskRecord, TaskStatus } from '@errand/core';
+import { endedAttempts, type TaskRecord, type TaskStatus } from '@errand/core';
 import type { ResolvedOptions } from '../options.js';
 
 /** The longest error text a list row or live event carries (the detail has it all). */
@@ -74,19 +74,23 @@ export function toSummary(record: TaskRecord, options: ResolvedOptions): TaskSum
 }
 
 /**
- * The record keeps only its latest attempt's timing (core has no per-attempt
- * history yet): earlier attempts are listed by number, their times unknown.
+ * Every attempt of the current run: the earlier ones from core's attempt
+ * lines in the log, the latest from the record itself. An attempt with no
+ * line (stored before core kept them, or cut by the log limit) is listed by
+ * number with its times unknown.
  */
 function attemptsOf(r: TaskRecord): AttemptView[] {
+  const earlier = new Map(endedAttempts(r).map((attempt) => [attempt.number, attempt]));
   const attempts: AttemptView[] = [];
   for (let n = 1; n < r.attempt; n++) {
+    const known = earlier.get(n);
     attempts.push({
       number: n,
-      startedAt: null,
-      finishedAt: null,
-      duration: null,
-      instance: null,
-      error: null,
+      startedAt: known?.startedAt ?? null,
+      finishedAt: known?.finishedAt ?? null,
+      duration: known?.startedAt != null ? known.finishedAt - known.startedAt : null,
+      instance: known?.instance ?? null,
+      error: known?.error ?? null,
     });
   }
   if (r.attempt > 0) {
