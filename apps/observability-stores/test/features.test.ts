@@ -87,11 +87,14 @@ for (const target of [sqlite, postgresTarget]) {
       expect(record).toMatchObject({ status: 'success', tags: { replayedBy: 'ops' } });
       expect(record.logs.map((line) => line.message)).toEqual([
         'attempt 1',
+        'attempt 1 of 2 ended: declined; runs again in 1 ms',
         'attempt 2',
         'retried manually after failed',
         'replayed from the dead letters by ops',
         'paid',
       ]);
+      // The first run's attempt 1, read back from the store: where it ran and how it failed.
+      expect(record.logs[1]!.fields).toMatchObject({ instance: 'first', error: 'declined' });
       expect((await reader.query({ tags: { replayedBy: 'ops' } })).records).toHaveLength(2);
       expect((await reader.deadLetters()).records).toEqual([]);
     });

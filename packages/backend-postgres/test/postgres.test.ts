@@ -977,7 +977,8 @@ describe.skipIf(!available)('postgres backend', () => {
       const backend = await opened(
         new PostgresBackend(
           { connectionString: POSTGRES_URL, application_name: application, max: 2 },
-          { schema: schema() },
+          // 30,000 rows of 200 bytes: on a busy machine one write takes more than the default 5 s.
+          { schema: schema(), operationTimeout: 30_000 },
         ),
       );
       const base = Date.now();

@@ -167,6 +167,8 @@ describe('encryption at rest (MemoryBackend)', () => {
     });
     const id = await sealed.charge.enqueue(['fail-4242']);
     await waitForIdle(sealed.manager, 5000);
+    // The failure is written at once, but not in the same tick: wait for it in the raw store.
+    await waitFor(async () => (await raw(store))[0]?.status === 'failed', 5000, 'the failure to be stored');
     const stored = (await raw(store))[0]!;
     expect(stored.error).toMatch(/^errand:v1:k1:/);
     expect(stored.stack).toMatch(/^errand:v1:k1:/);
@@ -236,6 +238,9 @@ describe('encryption at rest (MemoryBackend)', () => {
     expect(() => make({ keys: { 'a:b': K1 }, current: 'a:b' })).toThrow(InvalidOptionError);
     expect(() => make({ keys: { k1: K1 }, current: 'k1', fields: ['tags' as 'args'] })).toThrow(
       InvalidOptionError,
+    );
+    expect(() => make({ keys: { k1: K1 }, current: 'k1', fields: ['args', 'error'] })).toThrow(
+      /"error" needs "logs" too/,
     );
     expect(() => new TaskManager({ encryption: { keys: { k1: K1 }, current: 'k1' } })).toThrow(
       /needs a backend/,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,9 +88,10 @@ describe('thread: true tasks', () => {
     await Promise.all(ids.map((id) => manager.result(id)));
     await sleep(30);
     clearInterval(timer);
-    // In-process, the four tasks hold the loop for seconds in one stretch; in threads, it ticks on.
+    // In-process, the four tasks hold the loop for seconds in one stretch; in threads, it ticks on
+    // (the bound leaves room for a machine busy with other work; the benchmark has the figures).
     expect(late.length).toBeGreaterThan(20);
-    expect(Math.max(...late)).toBeLessThan(250);
+    expect(Math.max(...late)).toBeLessThan(800);
   });
 
   it('bring errors back with their name, message, stack and code; a thrown string too', async () => {
@@ -126,10 +127,10 @@ describe('thread: true tasks', () => {
   it('terminate the thread at a timeout', async () => {
     const heartbeat = join(tempDir(), 'beat');
     const manager = make();
-    manager.define('spin', fixture('spin'), { thread: true, timeout: 300 });
+    manager.define('spin', fixture('spin'), { thread: true, timeout: 1000 });
     await manager.start();
     const id = await manager.enqueue('spin', [heartbeat]);
-    await expect(manager.result(id)).rejects.toThrow(/timed out after 300 ms/);
+    await expect(manager.result(id)).rejects.toThrow(/timed out after 1000 ms/);
     expect((await manager.get(id))!.logs.map((l) => l.message)).toEqual(['spinning']);
     await sleep(50);
     expect(await stillBeating(heartbeat)).toBe(false);
@@ -141,7 +142,12 @@ describe('thread: true tasks', () => {
     manager.define('spin', fixture('spin'), { thread: true });
     await manager.start();
     const id = await manager.enqueue('spin', [heartbeat]);
-    await waitFor(async () => (await manager.get(id))!.logs.length === 1, 5000, 'the thread to start');
+    // The thread logs before its first beat: wait for the file too.
+    await waitFor(
+      async () => (await manager.get(id))!.logs.length === 1 && existsSync(heartbeat),
+      5000,
+      'the thread to start',
+    );
     expect(await stillBeating(heartbeat)).toBe(true);
     expect(await manager.cancel(id)).toBe(true);
     await waitForIdle(manager, 5000);

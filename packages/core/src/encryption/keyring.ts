@@ -82,6 +82,12 @@ export class Keyring {
     if (!Array.isArray(fields) || fields.some((field) => !ALL_FIELDS.includes(field))) {
       throw new InvalidOptionError(`encryption.fields takes some of ${ALL_FIELDS.join(', ')}`);
     }
+    // An attempt that is retried leaves its error in the log (see model/attempt-line.ts).
+    if (fields.includes('error') && !fields.includes('logs')) {
+      throw new InvalidOptionError(
+        'encryption.fields: "error" needs "logs" too (the log keeps the errors of earlier attempts)',
+      );
+    }
     this.fields = new Set(fields);
   }
 
