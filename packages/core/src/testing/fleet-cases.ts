@@ -1,17 +1,10 @@
-import {
-  type ManagerOptions,
-  ResultTimeoutError,
-  TaskCancelledError,
-  TaskFailedError,
-  TaskManager,
-} from '../index.js';
+import { ResultTimeoutError, TaskCancelledError, TaskFailedError } from '../index.js';
 import { AttemptLog } from './faulty-backend.js';
-import { type ConformanceStore, type ConformanceTarget, sleep, waitFor } from './fixtures.js';
+import { type ConformanceTarget, sleep, waitFor } from './fixtures.js';
+import { FAST_FLEET, useManagers } from './manager-harness.js';
 import { suite, type TestApi } from './test-api.js';
 
-const quiet = { logger: false as const };
 /** Fast rounds, so the fleet's hand-offs fit in a test. */
-const fast = { leaseTtl: 2000, heartbeatInterval: 100, takeoverInterval: 200, pollInterval: 50 };
 
 /**
  * Any instance can run the work: producer-only and worker instances,
@@ -19,25 +12,10 @@ const fast = { leaseTtl: 2000, heartbeatInterval: 100, takeoverInterval: 200, po
  * counted from inside the task, so a task run twice fails the case.
  */
 export function fleetCases(target: ConformanceTarget, t: TestApi): void {
-  const { it, expect, beforeEach, afterEach } = t;
+  const { it, expect } = t;
   suite(t, target.skip)(`${target.name}: the fleet`, () => {
-    let store: ConformanceStore;
-    const managers: TaskManager[] = [];
-
-    function manager(options: ManagerOptions): TaskManager {
-      const created = new TaskManager({ backend: store.connect(), ...quiet, ...fast, ...options });
-      managers.push(created);
-      return created;
-    }
-
-    beforeEach(async () => {
-      store = await target.setup();
-    });
-
-    afterEach(async () => {
-      await Promise.all(managers.splice(0).map((m) => m.stop({ timeout: 0 }).catch(() => {})));
-      await store.teardown();
-    });
+    const h = useManagers(target, t, FAST_FLEET);
+    const manager = h.manager;
 
     it('lets a producer-only instance hand its work to workers: each task runs once, both workers work', async () => {
       const log = new AttemptLog();

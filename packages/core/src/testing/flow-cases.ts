@@ -1,32 +1,15 @@
-import { type ManagerOptions, QueueFullError, TaskManager } from '../index.js';
+import { QueueFullError } from '../index.js';
 import { AttemptLog } from './faulty-backend.js';
-import { type ConformanceStore, type ConformanceTarget, sleep, waitFor } from './fixtures.js';
+import { type ConformanceTarget, sleep, waitFor } from './fixtures.js';
+import { FAST_FLEET, useManagers } from './manager-harness.js';
 import { suite, type TestApi } from './test-api.js';
-
-const quiet = { logger: false as const };
-const fast = { leaseTtl: 2000, heartbeatInterval: 100, takeoverInterval: 200, pollInterval: 50 };
 
 /** Flow control held across instances sharing the store: queues, priorities, rates, bulk, retention. */
 export function flowCases(target: ConformanceTarget, t: TestApi): void {
-  const { it, expect, beforeEach, afterEach } = t;
+  const { it, expect } = t;
   suite(t, target.skip)(`${target.name}: flow control across instances`, () => {
-    let store: ConformanceStore;
-    const managers: TaskManager[] = [];
-
-    function manager(options: ManagerOptions): TaskManager {
-      const created = new TaskManager({ backend: store.connect(), ...quiet, ...fast, ...options });
-      managers.push(created);
-      return created;
-    }
-
-    beforeEach(async () => {
-      store = await target.setup();
-    });
-
-    afterEach(async () => {
-      await Promise.all(managers.splice(0).map((m) => m.stop({ timeout: 0 }).catch(() => {})));
-      await store.teardown();
-    });
+    const h = useManagers(target, t, FAST_FLEET);
+    const manager = h.manager;
 
     it('refuses past maxSize and keeps the refused task in the store as rejected', async () => {
       const app = manager({ queues: { email: { maxSize: 2 } }, concurrency: 1 });
@@ -161,7 +144,7 @@ export function flowCases(target: ConformanceTarget, t: TestApi): void {
       await waitFor(async () => (await app.get(done))?.status === 'success', 3000, 'quick to finish');
       await sleep(50);
       expect(await app.runRetention()).toBe(1);
-      const reader = store.connect();
+      const reader = h.store.connect();
       await reader.open({ logger: console });
       try {
         expect(await reader.get(done)).toBeNull();

@@ -1,8 +1,7 @@
-import { type ManagerOptions, normalizeQuery, type TaskContext, TaskManager } from '../index.js';
-import { type ConformanceStore, type ConformanceTarget, makeRecord, sleep, waitFor } from './fixtures.js';
+import { normalizeQuery, type TaskContext } from '../index.js';
+import { type ConformanceTarget, makeRecord, sleep, waitFor } from './fixtures.js';
+import { useManagers } from './manager-harness.js';
 import { suite, type TestApi } from './test-api.js';
-
-const quiet = { logger: false as const };
 
 /** Resolves when the task's signal aborts: a task that runs until interrupted. */
 function untilAborted(ctx: TaskContext): Promise<never> {
@@ -16,25 +15,10 @@ function untilAborted(ctx: TaskContext): Promise<never> {
  * immediate flushes, recovery, two managers sharing work, takeover.
  */
 export function managerCases(target: ConformanceTarget, t: TestApi): void {
-  const { it, expect, beforeEach, afterEach } = t;
+  const { it, expect } = t;
   suite(t, target.skip)(`${target.name}: managers sharing the store`, () => {
-    let store: ConformanceStore;
-    const managers: TaskManager[] = [];
-
-    function manager(options: ManagerOptions = {}): TaskManager {
-      const created = new TaskManager({ backend: store.connect(), ...quiet, ...options });
-      managers.push(created);
-      return created;
-    }
-
-    beforeEach(async () => {
-      store = await target.setup();
-    });
-
-    afterEach(async () => {
-      await Promise.all(managers.splice(0).map((m) => m.stop({ timeout: 0 }).catch(() => {})));
-      await store.teardown();
-    });
+    const h = useManagers(target, t);
+    const manager = h.manager;
 
     it('keeps finished history, logs and results across a clean restart (snapshot mode)', async () => {
       const first = manager({ snapshotInterval: 60_000, instanceId: 'first' });
@@ -71,7 +55,7 @@ export function managerCases(target: ConformanceTarget, t: TestApi): void {
         throw new Error('nope');
       });
       await app.start();
-      const reader = store.connect();
+      const reader = h.store.connect();
       await reader.open({ logger: console });
       try {
         const [okId, badId] = await Promise.all([ok.enqueue(), bad.enqueue()]);
@@ -125,7 +109,7 @@ export function managerCases(target: ConformanceTarget, t: TestApi): void {
       });
       const job = app.define('job', async () => opened);
       await app.start();
-      const reader = store.connect();
+      const reader = h.store.connect();
       await reader.open({ logger: console });
       try {
         const ids = await Promise.all(Array.from({ length: 50 }, () => job.enqueue()));
@@ -145,7 +129,7 @@ export function managerCases(target: ConformanceTarget, t: TestApi): void {
     });
 
     it('recovers unfinished tasks of a dead instance at start, by the recovery rules', async () => {
-      const seed = store.connect();
+      const seed = h.store.connect();
       await seed.open({ logger: console });
       const names = { name: 'recover' };
       const pending = makeRecord({ ...names, owner: 'dead', status: 'pending', args: ['p'] });
@@ -175,7 +159,7 @@ export function managerCases(target: ConformanceTarget, t: TestApi): void {
     });
 
     it('runs each recovered task exactly once when two managers start at once', async () => {
-      const seed = store.connect();
+      const seed = h.store.connect();
       await seed.open({ logger: console });
       const records = Array.from({ length: 200 }, (_, i) =>
         makeRecord({ name: 'shared', owner: 'dead', args: [i] }),

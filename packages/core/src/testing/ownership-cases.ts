@@ -1,9 +1,9 @@
-import { type ManagerOptions, normalizeQuery, type SnapshotBackend, TaskManager } from '../index.js';
+import { normalizeQuery } from '../index.js';
 import { AttemptLog, faulty } from './faulty-backend.js';
-import { type ConformanceStore, type ConformanceTarget, makeRecord, sleep, waitFor } from './fixtures.js';
+import { type ConformanceTarget, makeRecord, sleep, waitFor } from './fixtures.js';
+import { useManagers } from './manager-harness.js';
 import { suite, type TestApi } from './test-api.js';
 
-const quiet = { logger: false as const };
 /**
  * Short leases, so a lapse and a takeover fit in a test, yet long enough
  * that a busy CI machine's event-loop lag never loses one by itself.
@@ -19,29 +19,14 @@ const CUT_MS = 1400;
  * dead. Every attempt is counted from inside the task.
  */
 export function ownershipCases(target: ConformanceTarget, t: TestApi): void {
-  const { it, expect, beforeEach, afterEach } = t;
+  const { it, expect } = t;
   suite(t, target.skip)(`${target.name}: ownership under faults`, () => {
-    let store: ConformanceStore;
-    const managers: TaskManager[] = [];
-
-    function manager(options: ManagerOptions & { backend?: SnapshotBackend }): TaskManager {
-      const created = new TaskManager({ backend: store.connect(), ...quiet, ...options });
-      managers.push(created);
-      return created;
-    }
-
-    beforeEach(async () => {
-      store = await target.setup();
-    });
-
-    afterEach(async () => {
-      await Promise.all(managers.splice(0).map((m) => m.stop({ timeout: 0 }).catch(() => {})));
-      await store.teardown();
-    });
+    const h = useManagers(target, t);
+    const manager = h.manager;
 
     it('never lets two live instances run one task when one is cut off from the store past its lease', async () => {
       const log = new AttemptLog();
-      const cut = faulty(store.connect());
+      const cut = faulty(h.store.connect());
       const a = manager({ backend: cut.backend, instanceId: 'a', durability: 'durable', ...lease });
       const b = manager({ instanceId: 'b', durability: 'durable', ...lease });
       const lostEvents: string[] = [];
@@ -80,7 +65,7 @@ export function ownershipCases(target: ConformanceTarget, t: TestApi): void {
 
     it('runs a task again on the same instance after a lapse only when no one took it, never twice at once', async () => {
       const log = new AttemptLog();
-      const cut = faulty(store.connect());
+      const cut = faulty(h.store.connect());
       const a = manager({ backend: cut.backend, instanceId: 'a', durability: 'durable', ...lease });
       const job = a.define('steady', log.body('a', 800), { requeueOnInterrupt: true });
       await a.start();
@@ -96,7 +81,7 @@ export function ownershipCases(target: ConformanceTarget, t: TestApi): void {
 
     it('takes over the running tasks of an instance that stopped heartbeating, after its attempts ended', async () => {
       const log = new AttemptLog();
-      const doomed = faulty(store.connect());
+      const doomed = faulty(h.store.connect());
       const slow = { leaseTtl: 600, heartbeatInterval: 100, takeoverInterval: 100 };
       const a = manager({ backend: doomed.backend, durability: 'durable', instanceId: 'doomed', ...slow });
       a.define('steady', log.body('doomed', 60_000), { requeueOnInterrupt: true });
@@ -149,7 +134,7 @@ export function ownershipCases(target: ConformanceTarget, t: TestApi): void {
     });
 
     it('recovers at once the tasks of a crashed predecessor with the same configured instance id', async () => {
-      const first = faulty(store.connect());
+      const first = faulty(h.store.connect());
       const a = manager({
         backend: first.backend,
         instanceId: 'web-1',
@@ -172,7 +157,7 @@ export function ownershipCases(target: ConformanceTarget, t: TestApi): void {
     });
 
     it("claims only what it can run soon, not a dead instance's whole backlog", async () => {
-      const seed = store.connect();
+      const seed = h.store.connect();
       await seed.open({ logger: console });
       const backlog = Array.from({ length: 60 }, (_, i) =>
         makeRecord({ name: 'backlog', owner: 'dead', createdAt: Date.now() - 1000 + i }),
@@ -187,7 +172,7 @@ export function ownershipCases(target: ConformanceTarget, t: TestApi): void {
         done++;
       });
       await b.start();
-      const reader = store.connect();
+      const reader = h.store.connect();
       await reader.open({ logger: console });
       try {
         let most = 0;
