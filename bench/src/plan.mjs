@@ -51,7 +51,7 @@ export function makePlan({ quick, runs, only }) {
         latencyWarmup: 200,
         memoryN: 100_000,
         flushN: 10_000,
-        ceilingN: 20_000,
+        ceilingN: 10_000,
         fleetN: 20_000,
         fleetLatencyCount: 3_000,
         bulkN: 10_000,
