@@ -24,7 +24,7 @@ async function postgres(namespace, inFlight) {
   const toRow = rowMaker(columns, { booleanAsNumber: false });
   const text = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, k) => `$${k + 1}`).join(', ')})`;
   return {
-    label: `pg: single-row INSERT, autocommit, prepared, pool of ${Math.min(inFlight, MAX_CONNECTIONS)}`,
+    label: `pg: single-row INSERT, autocommit, prepared, a connection per write in flight (at most ${MAX_CONNECTIONS})`,
     insert: (record) => pool.query({ name: 'raw_single_insert', text, values: toRow(record) }),
     close: () => pool.end(),
   };
@@ -47,7 +47,7 @@ async function mysql(namespace, inFlight) {
   const toRow = rowMaker(columns, { booleanAsNumber: true });
   const sql = `INSERT INTO raw_single (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
   return {
-    label: `mysql2: single-row INSERT, autocommit, prepared (execute), pool of ${Math.min(inFlight, MAX_CONNECTIONS)}`,
+    label: `mysql2: single-row INSERT, autocommit, prepared (execute), a connection per write in flight (at most ${MAX_CONNECTIONS})`,
     insert: (record) => pool.execute(sql, toRow(record)),
     close: () => pool.end(),
   };
