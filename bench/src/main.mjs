@@ -72,6 +72,8 @@ async function measure(args) {
     for (const [key, outcome] of outcomes) {
       // A measurement that failed twice in a row is given up: its row shows the error.
       if (outcome.givenUp) continue;
+      // A long measurement may run fewer times than the plan (its job says how many).
+      if (run > (outcome.job.runs ?? plan.settings.runs)) continue;
       const { workload, target, params, timeoutMs } = outcome.job;
       for (let attempt = 1; attempt <= 2; attempt++) {
         const started = performance.now();
