@@ -41,6 +41,7 @@ function spawn(options) {
     });
     child.on('exit', (code) => {
       exited = true;
+      handle.exitCode = code;
       const error = new Error(`${options.role} exited with ${code}`);
       reject(error);
       for (const listener of listeners) listener.fail(error);
@@ -64,6 +65,15 @@ async function stopAll(handles) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until `done()`, failing at once if a process of the fleet exits first. */
+async function until(done, handles) {
+  while (!done()) {
+    const gone = handles.find((handle) => handle.exitCode !== undefined);
+    if (gone) throw new Error(`a fleet process exited (${gone.exitCode}) before the work was done`);
+    await sleep(10);
+  }
+}
+
 /**
  * @param {string} target errand-postgres | errand-redis | bullmq
  * @param {{ namespace: string, n: number, workers: number, inFlight: number, concurrency: number }} options
@@ -84,7 +94,7 @@ export async function measureFleet(target, { namespace, n, workers, inFlight, co
     producer.send({ cmd: 'produce', total: n, inFlight });
     const sent = await produced;
     if (sent.errors > 0) throw new Error(`${sent.errors} enqueues failed: ${sent.error}`);
-    while (ranks.reduce((sum, h) => sum + h.last.count, 0) < n) await sleep(10);
+    await until(() => ranks.reduce((sum, h) => sum + h.last.count, 0) >= n, ranks);
     const lastAt = Math.max(...ranks.map((h) => h.last.lastAt).filter(Number.isFinite));
     const seconds = (lastAt - sent.firstAt) / 1000;
     return {
@@ -115,7 +125,7 @@ export async function measureFleetLatency(target, { namespace, count, warmup, ra
     producer.send({ cmd: 'produce', total, rate });
     const sent = await produced;
     if (sent.errors > 0) throw new Error(`${sent.errors} enqueues failed: ${sent.error}`);
-    while (worker.last.count < total) await sleep(10);
+    await until(() => worker.last.count >= total, [worker]);
     const drainSeconds = (worker.last.lastAt - sent.lastAt) / 1000;
     const [stopped] = await stopAll([worker]);
     if (!stopped) throw new Error('the worker did not stop');
