@@ -21,8 +21,8 @@ export const LIMITS = `## What limits Errand now
     ~2.9 rows per task, which caps durable SQLite near 20,000 tasks/s. 50,000 would need a leaner
     table (fewer indexes, slower history queries) or a weaker guarantee; neither is done.
 - **Latency:** on each store Errand's p50 is below that store's peers (Redis durable vs BullMQ;
-  PostgreSQL durable vs pg-boss and graphile-worker). The check above compares across stores:
-  durable MySQL (a commit with an fsync before the task starts) against BullMQ on Redis.
+  PostgreSQL durable vs pg-boss and graphile-worker); durable MySQL pays a commit with an fsync
+  before the task starts.
 - **Memory per retained record** (in memory): the record (23 fields), its in-memory state, its
   args/tags/logs arrays and two map entries. Task ids used to be kept by V8 as trees of string
   fragments (~489 B each); they are now flat (~61 B), which took the figure from 2,108 B to the

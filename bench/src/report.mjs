@@ -1,37 +1,13 @@
 // Renders the Markdown report: machine, settings, one table per workload,
 // and the issue's targets with the figures that meet or miss them.
 import { LIMITS } from './limits.mjs';
-import { summarize } from './stats.mjs';
+import { renderBulk } from './report-bulk.mjs';
+import { renderFleet } from './report-fleet.mjs';
+import { renderServer } from './report-server.mjs';
+import { cell, errorCell, field, int, ms, table } from './report-table.mjs';
+import { renderFleetTargets, renderTargets } from './report-targets.mjs';
+import { renderThroughput } from './report-throughput.mjs';
 import { SYSTEMS } from './systems/index.mjs';
-
-const int = (value) => Math.round(value).toLocaleString('en-US');
-const ms = (value) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
-
-/** "median (min–max)" over runs, or the one value; says so when runs failed. */
-function cell(summary, format, planned) {
-  if (!summary) return '–';
-  const short = summary.runs < planned ? ` [${summary.runs} of ${planned} runs]` : '';
-  if (summary.runs === 1) return format(summary.median) + short;
-  return `${format(summary.median)} (${format(summary.min)}–${format(summary.max)})${short}`;
-}
-
-function field(outcome, name) {
-  return outcome ? summarize(outcome.results.map((result) => result[name])) : null;
-}
-
-function errorCell(outcome) {
-  const first = outcome.errors[0].split('\n')[0].replaceAll('|', '\\|');
-  return `**failed**: ${first.length > 160 ? `${first.slice(0, 160)}…` : first}`;
-}
-
-/** A Markdown table; the first column and those named in `textColumns` are left-aligned. */
-function table(header, rows, textColumns = []) {
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${header.map((name, i) => (i === 0 || textColumns.includes(name) ? '---' : '---:')).join('|')}|`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-  ].join('\n');
-}
 
 /**
  * @param {object} input
@@ -72,42 +48,13 @@ export function renderReport({ plan, machine, versions, outcomes, date, seconds 
       ['settings'],
     ),
     '',
-    'Every system runs in its own child process (fresh heap), producer and consumer in that one process, ' +
-      'against its own schema / database / key prefix, dropped afterwards.',
+    'Every measurement runs in its own child process (fresh heap), producer and consumer in that one process ' +
+      '(except the fleet, whose producer and workers are processes of their own, and the server workload, ' +
+      'whose load generator is), against its own schema / database / key prefix, dropped afterwards.',
     '',
   );
 
-  // Throughput
-  lines.push(
-    `## Throughput`,
-    '',
-    `${int(settings.throughputN)} no-op tasks, enqueued one call at a time with 32 enqueues in flight, ` +
-      'run with concurrency 32; tasks/s from the first enqueue to the moment the system had recorded the last ' +
-      "completion (Errand: the last `success` plus `stop()`'s final flush; BullMQ: the last `completed` " +
-      'event; pg-boss: the last row in state `completed`; graphile-worker: the job table empty). ' +
-      `Before it, untimed and in the same process, a warm-up of up to ${int(settings.throughputWarmup)} tasks ` +
-      `or ${settings.throughputWarmupMs / 1000} s, whichever ends first (rounds of 1,000): V8 optimises ` +
-      "Errand's hot path only after some 20,000 calls, which a server that has been up a while is past; " +
-      'the column shows how many warm-up tasks each system got through.',
-    '',
-    table(
-      ['system', 'tasks/s', 'enqueue phase (s)', 'warm-up tasks'],
-      plan.systems.map((system) => {
-        const outcome = get('throughput', system.id);
-        if (!outcome) return [system.label, '–', '–', '–'];
-        if (outcome.results.length === 0) return [system.label, errorCell(outcome), '', ''];
-        return [
-          system.label,
-          cellOf(field(outcome, 'tasksPerSecond'), int),
-          cellOf(field(outcome, 'enqueueSeconds'), (v) => v.toFixed(2)),
-          cellOf(field(outcome, 'warmedUp'), int),
-        ];
-      }),
-    ),
-    '',
-    '![throughput](throughput.png)',
-    '',
-  );
+  lines.push(...renderThroughput({ plan, get, cellOf }));
 
   // Latency
   lines.push(
@@ -206,7 +153,19 @@ export function renderReport({ plan, machine, versions, outcomes, date, seconds 
     );
   }
 
-  lines.push('## Targets (issue 11)', '', renderTargets(get), '', LIMITS);
+  const sections = { plan, get, cellOf };
+  lines.push(...renderFleet(sections), ...renderBulk(sections), ...renderServer(sections));
+  lines.push(
+    '## Targets (issue 23)',
+    '',
+    renderTargets(get),
+    '',
+    '### Fleet and retention targets (issues 18 and 19)',
+    '',
+    renderFleetTargets(get),
+    '',
+    LIMITS,
+  );
   const failures = [...outcomes.values()].filter((outcome) => outcome.errors.length > 0);
   if (failures.length > 0) {
     lines.push(
@@ -223,83 +182,4 @@ export function renderReport({ plan, machine, versions, outcomes, date, seconds 
     );
   }
   return `${lines.join('\n')}\n`;
-}
-
-function renderTargets(get) {
-  const median = (workload, id, name) => {
-    const outcome = get(workload, id);
-    return outcome && outcome.results.length > 0 ? field(outcome, name).median : null;
-  };
-  const tps = (id) => median('throughput', id, 'tasksPerSecond');
-  const rows = [];
-  const check = (target, figure, met) =>
-    rows.push([target, figure, met === null ? 'not measured' : met ? 'met' : '**missed**']);
-  const ratio = (a, b) => (a !== null && b ? `${(a / b).toFixed(2)}×` : '–');
-
-  const redis = tps('errand-redis-durable');
-  const bull = tps('bullmq');
-  check(
-    'durable + Redis ≥ 3× BullMQ',
-    `${ratio(redis, bull)} (${int(redis ?? 0)} vs ${int(bull ?? 0)} tasks/s)`,
-    redis && bull ? redis >= 3 * bull : null,
-  );
-  const pgPeers = ['pg-boss', 'graphile-worker-default', 'graphile-worker-batched']
-    .map(tps)
-    .filter((v) => v !== null);
-  const bestPg = pgPeers.length > 0 ? Math.max(...pgPeers) : null;
-  const pgErrand = tps('errand-postgres-durable');
-  check(
-    'durable + PostgreSQL ≥ 7× best of pg-boss and graphile-worker',
-    `${ratio(pgErrand, bestPg)} (${int(pgErrand ?? 0)} vs ${int(bestPg ?? 0)} tasks/s)`,
-    pgErrand && bestPg ? pgErrand >= 7 * bestPg : null,
-  );
-  const sqlite = tps('errand-sqlite-durable');
-  check(
-    'durable + SQLite ≥ 50,000 tasks/s',
-    `${int(sqlite ?? 0)} tasks/s`,
-    sqlite === null ? null : sqlite >= 50_000,
-  );
-  const memory = tps('errand-memory');
-  check(
-    'in memory ≥ 100,000 tasks/s',
-    `${int(memory ?? 0)} tasks/s`,
-    memory === null ? null : memory >= 100_000,
-  );
-  const p50 = (id) => median('latency', id, 'p50');
-  const memP50 = p50('errand-memory');
-  check(
-    'p50 enqueue-to-start < 1 ms in memory',
-    memP50 === null ? '–' : `${ms(memP50)} ms`,
-    memP50 === null ? null : memP50 < 1,
-  );
-  const peerP50 = SYSTEMS.filter((s) => s.family === 'peer')
-    .map((s) => p50(s.id))
-    .filter((v) => v !== null);
-  const bestPeer = peerP50.length > 0 ? Math.min(...peerP50) : null;
-  const errandP50 = SYSTEMS.filter((s) => s.family === 'errand')
-    .map((s) => [s.label, p50(s.id)])
-    .filter(([, v]) => v !== null);
-  if (errandP50.length > 0 && bestPeer !== null) {
-    const worst = errandP50.reduce((a, b) => (b[1] > a[1] ? b : a));
-    check(
-      'p50 below every peer, on every backend',
-      `worst Errand ${ms(worst[1])} ms (${worst[0]}) vs best peer ${ms(bestPeer)} ms`,
-      worst[1] < bestPeer,
-    );
-  } else check('p50 below every peer, on every backend', '–', null);
-  for (const kind of ['sqlite', 'redis', 'postgres', 'mysql']) {
-    const r = median('flush', kind, 'ratio');
-    check(
-      `flush within 2× of the raw driver: ${kind}`,
-      r === null ? '–' : `${r.toFixed(2)}×`,
-      r === null ? null : r <= 2,
-    );
-  }
-  const bytes = median('memory', 'errand-memory', 'bytesPerRecord');
-  check(
-    'under 1 KiB per retained record (in memory)',
-    bytes === null ? '–' : `${int(bytes)} B`,
-    bytes === null ? null : bytes < 1024,
-  );
-  return table(['target', 'measured', 'status'], rows, ['measured', 'status']);
 }

@@ -56,40 +56,43 @@ export async function dropNamespace(namespace) {
       errors.push(`${what}: ${error.message}`);
     }
   };
-  await attempt('postgres', async () => {
-    const pg = (await import('pg')).default;
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`);
-    } finally {
-      await client.end();
-    }
-  });
-  await attempt('mysql', async () => {
-    const mysql = await import('mysql2/promise');
-    const conn = await mysql.createConnection(MYSQL_URL);
-    try {
-      await conn.query(`DROP DATABASE IF EXISTS \`${namespace}\``);
-    } finally {
-      await conn.end();
-    }
-  });
-  await attempt('redis', async () => {
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    await redis.connect();
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `*${namespace}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  });
-  await attempt('sqlite', () => rm(join(tmpdir(), namespace), { recursive: true, force: true }));
+  // The four services are independent: drop on all of them at once.
+  await Promise.all([
+    attempt('postgres', async () => {
+      const pg = (await import('pg')).default;
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`);
+      } finally {
+        await client.end();
+      }
+    }),
+    attempt('mysql', async () => {
+      const mysql = await import('mysql2/promise');
+      const conn = await mysql.createConnection(MYSQL_URL);
+      try {
+        await conn.query(`DROP DATABASE IF EXISTS \`${namespace}\``);
+      } finally {
+        await conn.end();
+      }
+    }),
+    attempt('redis', async () => {
+      const { Redis } = await import('ioredis');
+      const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      await redis.connect();
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `*${namespace}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.unlink(...keys);
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    }),
+    attempt('sqlite', () => rm(join(tmpdir(), namespace), { recursive: true, force: true })),
+  ]);
   return errors;
 }

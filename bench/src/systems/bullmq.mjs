@@ -40,6 +40,9 @@ export async function createBullmq(_variant, { namespace, concurrency }) {
       await queue.waitUntilReady();
     },
     enqueue: (i) => queue.add(name, { i }),
+    enqueueMany: (from, count) =>
+      queue.addBulk(Array.from({ length: count }, (_, k) => ({ name, data: { i: from + k } }))),
+    completed: () => completed,
     drained: (n) => waitFor(() => completed >= n, 1),
     settled: (n) => waitFor(() => completed >= n, 1),
     stop,

@@ -50,16 +50,20 @@ export async function createErrand(variant, { namespace, concurrency }) {
   manager.on('success', () => {
     finished++;
   });
+  let handle = null;
   const stop = once(() => manager.stop());
   return {
     manager,
     async start(onStart) {
-      manager.define('noop', async (_ctx, payload) => {
+      handle = manager.define('noop', async (_ctx, payload) => {
         onStart(payload.i);
       });
       await manager.start();
     },
     enqueue: (i) => manager.enqueue('noop', [{ i }]),
+    enqueueMany: (from, count) =>
+      handle.enqueueMany(Array.from({ length: count }, (_, k) => [[{ i: from + k }]])),
+    completed: () => finished,
     settled: (n) => waitFor(() => finished >= n, 1),
     async drained(n) {
       await waitFor(() => finished >= n, 1);

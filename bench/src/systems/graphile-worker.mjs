@@ -42,6 +42,7 @@ export async function createGraphileWorker(variant, { namespace, concurrency }) 
       });
     },
     enqueue: (i) => runner.addJob('noop', { i }),
+    completed: () => finished,
     settled: (n) => waitFor(() => finished >= n, 2),
     async drained() {
       // A finished job is deleted from the table, in batches with completeJobBatchDelay.

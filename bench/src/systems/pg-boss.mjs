@@ -41,6 +41,9 @@ export async function createPgBoss(_variant, { namespace, concurrency }) {
       );
     },
     enqueue: (i) => boss.send(name, { i }),
+    enqueueMany: (from, count) =>
+      boss.insert(Array.from({ length: count }, (_, k) => ({ name, data: { i: from + k } }))),
+    completed: () => finished,
     settled: (n) => waitFor(() => finished >= n, 2),
     async drained(n) {
       // complete() is sent after the handler returns, not awaited: count what reached the table.

@@ -5,6 +5,9 @@
  * @property {(onStart: (i: number) => void) => Promise<void>} start
  *   Connects and starts consuming; `onStart(i)` must be called first thing when task `i` starts.
  * @property {(i: number) => Promise<unknown>} enqueue One enqueue call carrying the payload `{ i }`.
+ * @property {(from: number, count: number) => Promise<unknown>} [enqueueMany]
+ *   One bulk call enqueueing payloads `{ i: from }` to `{ i: from + count - 1 }`.
+ * @property {() => number} completed Tasks finished since start (in this process).
  * @property {(n: number) => Promise<void>} drained
  *   Resolves once the system has recorded `n` tasks (since start) as finished, written where it keeps
  *   them; may stop the system (Errand's final flush).

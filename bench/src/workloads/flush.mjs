@@ -1,37 +1,31 @@
 // Flush cost: time for an Errand backend to write `n` finished records in
 // the batches the manager uses (maxBatch, one write in flight at a time),
 // beside the raw driver writing the same rows the fastest way it can.
-import { newTaskId } from '@errand/core';
+import { makeRecord } from '@errand/core/testing';
 import { RAW_WRITERS } from '../raw/index.mjs';
 import { createBackend } from '../systems/errand.mjs';
 
-/** `n` records as a manager flushes them after a no-op task succeeded. */
+/**
+ * `n` records as a manager flushes them after a no-op task succeeded; built
+ * on the core's own test fixture, so that they carry every field the
+ * current record has.
+ */
 export function finishedRecords(n) {
   const now = Date.now();
-  return Array.from({ length: n }, (_, i) => ({
-    id: newTaskId(),
-    name: 'noop',
-    queue: 'default',
-    priority: 0,
-    tags: [],
-    args: [{ i }],
-    status: 'success',
-    attempt: 1,
-    maxAttempts: 1,
-    createdAt: now + i,
-    startedAt: now + i,
-    finishedAt: now + i + 1,
-    duration: 1,
-    runAt: now + i,
-    error: null,
-    stack: null,
-    logs: [],
-    progress: null,
-    result: null,
-    idempotencyKey: null,
-    owner: 'bench-instance',
-    requeueOnInterrupt: false,
-  }));
+  return Array.from({ length: n }, (_, i) =>
+    makeRecord({
+      name: 'noop',
+      args: [{ i }],
+      status: 'success',
+      attempt: 1,
+      createdAt: now + i,
+      startedAt: now + i,
+      finishedAt: now + i + 1,
+      duration: 1,
+      runAt: now + i,
+      owner: 'bench-instance',
+    }),
+  );
 }
 
 async function timeBatches(write, records, maxBatch) {
