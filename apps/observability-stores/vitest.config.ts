@@ -1,4 +1,4 @@
 import { mergeConfig } from 'vitest/config';
-import shared from '../../vitest.shared';
+import shared from '../../vitest.shared.mts';
 
 export default mergeConfig(shared, {});

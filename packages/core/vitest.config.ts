@@ -1,5 +1,5 @@
 import { mergeConfig } from 'vitest/config';
-import shared from '../../vitest.shared';
+import shared from '../../vitest.shared.mts';
 
 // The public types are part of the contract: test/*.test-d.ts are checked by the
 // compiler on every run, so a regression (an unchecked task name, a result typed
