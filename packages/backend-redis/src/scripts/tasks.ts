@@ -9,12 +9,39 @@ local function flagBody(body)
   if string.sub(body, 1, 24) == '{"cancelRequested":false' then return '{"cancelRequested":true' .. string.sub(body, 25) end
   return string.sub(body, 1, 23) == '{"cancelRequested":true' and body or '{"cancelRequested":true,' .. string.sub(body, 2)
 end
+-- The stored hash as a table, and its index fields as read() gives them; nil when there is none.
+local function readHash(key)
+  local flat, f, r = redis.call('HGETALL', key), {}, {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  if not f.status then return nil, nil end
+  for _, name in ipairs(INDEXED) do r[name] = f[name] end
+  r.queue, r.priority, r.runAt = r.queue or 'default', r.priority or '0', r.runAt or r.createdAt
+  return f, r
+end
+-- Makes the hash hold exactly the pairs ARGV[from..to] (and a kept cancel flag), writing only the
+-- fields that changed: a start or a finish changes a few of them.
+local function replaceHash(key, stored, from, to, keepCancel)
+  local changed, gone, n = {}, {}, 0
+  for j = from, to, 2 do
+    local field, value = ARGV[j], ARGV[j + 1]
+    if not stored or stored[field] ~= value then changed[n + 1], changed[n + 2], n = field, value, n + 2 end
+    if stored then stored[field] = nil end
+  end
+  if stored and keepCancel then stored.cancel = nil end
+  for field in pairs(stored or {}) do push(gone, field) end
+  if n > 0 then redis.call('HSET', key, unpack(changed, 1, n)) end
+  if #gone > 0 then redis.call('HDEL', key, unpack(gone)) end
+end
 local function storeRecords(at)
   local conflicts, fenced = {}, {}
   while at < #ARGV do
     local id, from, to, r = ARGV[at + 1], at + 3, at + 2 + ARGV[at + 2], {}
     for j = from, to, 2 do r[ARGV[j]] = ARGV[j + 1] end
-    local old, holder = read(id), r.key and HOLDS_KEY[r.status] and redis.call('HGET', K_KEYS, r.key)
+    local key = taskKey(id)
+    local stored, old = readHash(key)
+    -- What the key map holds for the key this record would hold (false: nothing), nil when it holds none.
+    local holder = nil
+    if r.key and HOLDS_KEY[r.status] then holder = redis.call('HGET', K_KEYS, r.key) end
     local retry = old and FINISHED[old.status] and r.status == 'pending'
     if holder and holder ~= id then
       push(conflicts, id, holder)
@@ -24,10 +51,8 @@ local function storeRecords(at)
       -- A cancel request survives the owner's writes; only a manual retry clears it.
       local sticky = old and old.cancel and not r.cancel and not retry
       if sticky then r.cancel, ARGV[from + 1] = '1', flagBody(ARGV[from + 1]) end
-      if old then redis.call('DEL', taskKey(id)) end
-      redis.call('HSET', taskKey(id), unpack(ARGV, from, to))
-      if sticky then redis.call('HSET', taskKey(id), 'cancel', '1') end
-      move(id, old, r)
+      replaceHash(key, stored, from, to, sticky)
+      move(id, old, r, holder)
     end
     at = to
   end
