@@ -2,7 +2,7 @@ import { InvalidArgumentsError } from '../errors/invalid-arguments-error.js';
 import { UnknownTaskError } from '../errors/unknown-task-error.js';
 import { jsonByteLength, measureJsonValue } from '../model/json-value.js';
 import { newTaskId } from '../model/task-id.js';
-import { EMPTY_LOGS, type TaskRecord } from '../model/task-record.js';
+import type { TaskRecord } from '../model/task-record.js';
 import {
   checkIdempotencyKey,
   checkTags,
@@ -56,7 +56,7 @@ export function buildRecord(
     expiresAt: resolveExpiresAt(options, runAt),
     error: null,
     stack: null,
-    logs: EMPTY_LOGS,
+    logs: [],
     progress: null,
     result: null,
     idempotencyKey: checkIdempotencyKey(options.idempotencyKey),

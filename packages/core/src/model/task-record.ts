@@ -133,9 +133,10 @@ export interface TaskRecord {
 }
 
 /**
- * Shared empty values of records the manager keeps: most tasks have no tags, headers or log lines,
- * and thousands of retained records need not each hold three empty objects of their own. Frozen, so
- * that a write goes through {@link appendLog} or replaces the object, never changes them for all.
+ * Shared empty values of the finished records the manager keeps: most tasks have no tags, headers or
+ * log lines, and thousands of retained records need not each hold three empty objects of their own.
+ * Frozen, so that a write goes through {@link appendLog} or replaces the object, never changes them
+ * for all. New records get their own (code that appends to a running task's logs stays valid).
  */
 export const EMPTY_LOGS = Object.freeze([]) as unknown as TaskLogLine[];
 export const EMPTY_TAGS = Object.freeze({}) as Record<string, string>;
@@ -148,8 +149,9 @@ export function appendLog(record: TaskRecord, line: TaskLogLine): void {
 }
 
 /**
- * A record that finished: empty tags and headers become the shared ones (enqueue middleware, the only
- * writer of both, is done with it), so a retained record keeps no empty objects of its own.
+ * A record that finished: empty tags, headers and logs become the shared ones (enqueue middleware,
+ * the only writer of the first two, is done with it), so a retained record keeps no empty objects of
+ * its own.
  */
 export function shareEmpties(record: TaskRecord): void {
   if (record.tags !== EMPTY_TAGS && isEmpty(record.tags)) record.tags = EMPTY_TAGS;
