@@ -4,6 +4,7 @@ import { type Client, Connection, type ConnectionSettings } from './connection.j
 import * as row from './row.js';
 import { redisScheduleStore } from './schedule-store.js';
 import { runScript } from './scripts/index.js';
+import { SentHashes, type WritePlan } from './sent-hashes.js';
 import { subscribe } from './watch.js';
 
 /** Options every form of {@link RedisBackend}'s constructor accepts. */
@@ -60,6 +61,7 @@ export class RedisBackend implements core.SnapshotBackend {
   readonly #caller: core.StoreCaller;
   readonly #connection: Connection;
   readonly #watchers = new Set<() => Promise<void>>();
+  readonly #sent = new SentHashes();
   #logger: core.Logger | null = null;
   #opened = false;
 
@@ -124,9 +126,37 @@ export class RedisBackend implements core.SnapshotBackend {
     await this.#connection.close();
   }
 
+  /** One script call; a second one sends whole the records whose patch found them changed meanwhile. */
   async write(records: readonly core.TaskRecord[]): Promise<core.WriteResult> {
-    const [conflicts, fenced] = (await this.#run('write', () => row.writeArgs(records))) as string[][];
-    return { conflicts: row.conflictsOf(conflicts!), fenced: fenced! };
+    const first = await this.#store(records, false);
+    if (first.stale.length === 0) return { conflicts: first.conflicts, fenced: first.fenced };
+    const stale = new Set(first.stale);
+    const again = await this.#store(
+      records.filter((record) => stale.has(record.id)),
+      true,
+    );
+    return {
+      conflicts: [...first.conflicts, ...again.conflicts],
+      fenced: [...first.fenced, ...again.fenced],
+    };
+  }
+
+  async #store(records: readonly core.TaskRecord[], whole: boolean) {
+    let plan: WritePlan | null = null;
+    try {
+      // Planned once: a call the store answered BUSY or LOADING is sent again as it was.
+      const args = () => {
+        plan ??= this.#sent.plan(records, whole);
+        return plan.args;
+      };
+      const reply = (await this.#run('write', args)) as string[][];
+      const [conflicts, fenced, stale] = reply as [string[], string[], string[]];
+      this.#sent.settle(plan!, new Set([...conflicts.filter((_, i) => i % 2 === 0), ...fenced, ...stale]));
+      return { conflicts: row.conflictsOf(conflicts), fenced, stale };
+    } catch (error) {
+      if (plan) this.#sent.settle(plan, null);
+      throw error;
+    }
   }
   async get(id: string): Promise<core.TaskRecord | null> {
     return (await this.getMany([id]))[0] ?? null;

@@ -23,32 +23,60 @@ const lowered = (v: string | null) => (v === null || v.toLowerCase() === v ? nul
 /** Script arguments as JSON, nulls left out; numbers that must keep their exact decimal form go as text. */
 const json = (value: object) => JSON.stringify(value, (_, v) => (v === null ? undefined : v));
 /**
- * Appends a record: id, count, its hash's field/value pairs (`body` first, `cancelRequested` first in
- * it, where the scripts set it without parsing the body), error and owner lower-cased by JavaScript
- * (Lua's is ASCII-only), a cancel flag. A value Redis would keep otherwise (missing, not finite) is
- * refused here.
+ * A record's hash as field/value pairs: `body` first, `cancelRequested` first in it (where the scripts
+ * set it without parsing the body), error and owner lower-cased by JavaScript (Lua's is ASCII-only), a
+ * cancel flag. A value Redis would keep otherwise (missing, not finite) is refused here.
  */
-function taskArgs(into: string[], record: core.TaskRecord): string[] {
-  const at = into.push(record.id, '', 'body', '');
+export function hashPairs(record: core.TaskRecord): string[] {
+  const pairs = ['body', ''];
   const body: Record<string, unknown> = { cancelRequested: record.cancelRequested };
   for (const { field, column, kind, nullable, own } of ENCODED) {
     const value = record[field];
     if (value == null ? !nullable : typeof value === 'number' && !Number.isFinite(value))
       throw new RangeError(`task ${record.id}: ${field} cannot be stored as ${value}`);
     if (!own) body[field] = value;
-    else if (value != null) into.push(column, CODEC.encode(kind, value) as string);
+    else if (value != null) pairs.push(column, CODEC.encode(kind, value) as string);
   }
-  into[at - 1] = JSON.stringify(body);
+  pairs[1] = JSON.stringify(body);
   const [errorLower, ownerLower] = [lowered(record.error), lowered(record.owner)];
-  if (errorLower !== null) into.push('errorLower', errorLower);
-  if (ownerLower !== null) into.push('ownerLower', ownerLower);
-  if (record.cancelRequested) into.push('cancel', '1');
-  into[at - 3] = `${into.length - at + 2}`;
+  if (errorLower !== null) pairs.push('errorLower', errorLower);
+  if (ownerLower !== null) pairs.push('ownerLower', ownerLower);
+  if (record.cancelRequested) pairs.push('cancel', '1');
+  return pairs;
+}
+
+/** Appends a whole record: its id, the count of values, its hash's pairs. */
+export function wholeArgs(into: string[], id: string, pairs: readonly string[]): string[] {
+  into.push(id, `${pairs.length}`, ...pairs);
   return into;
 }
 
+/**
+ * Appends a patch of a record against the pairs last stored: its id, `~<changed>:<gone>:<status>`
+ * (counts of values, and the status the store must still hold, else the script answers it as stale),
+ * the changed pairs (the owner always, which fencing compares), the names of the fields gone.
+ */
+export function patchArgs(into: string[], id: string, before: readonly string[], pairs: readonly string[]) {
+  const old = new Map<string, string>();
+  for (let i = 0; i < before.length; i += 2) old.set(before[i]!, before[i + 1]!);
+  const changed: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    const [field, value] = [pairs[i]!, pairs[i + 1]!];
+    if (old.get(field) !== value || field === 'owner') changed.push(field, value);
+    old.delete(field);
+  }
+  into.push(id, `~${changed.length}:${old.size}:${fieldValue(before, 'status')}`, ...changed, ...old.keys());
+  return into;
+}
+
+/** The value of a field in a record's pairs. */
+export function fieldValue(pairs: readonly string[], field: string): string | undefined {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === field) return pairs[i + 1];
+  return undefined;
+}
+
 export const writeArgs = (records: readonly core.TaskRecord[], head: string[] = []) =>
-  records.reduce(taskArgs, head);
+  records.reduce((into, record) => wholeArgs(into, record.id, hashPairs(record)), head);
 /** Times go as the text the job hash holds, so that `claimTick` compares them as text. */
 export function claimTickArgs({ tasks, ...tick }: core.TickClaim): string[] {
   const times = { expected: `${tick.expectedNextRunAt}`, lastRunAt: `${tick.lastRunAt}` };

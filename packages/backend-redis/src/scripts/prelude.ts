@@ -8,8 +8,17 @@ const claimTo = core.TASK_STATUSES.flatMap((status) =>
     return [status + Number(requeueOnInterrupt), claimed];
   }),
 );
+/** A Lua table constructor of a JSON value: built once per call, where decoding JSON would cost more. */
+function lua(value: unknown): string {
+  if (typeof value === 'string') return `[==[${value}]==]`;
+  if (typeof value !== 'object' || value === null) return String(value);
+  if (Array.isArray(value)) return `{ ${value.map(lua).join(', ')} }`;
+  return `{ ${Object.entries(value)
+    .map(([key, item]) => `[ ${lua(key)} ] = ${lua(item)}`)
+    .join(', ')} }`;
+}
 /** Core's statuses, claim rules (`status .. requeue` → status once claimed) and lost-owner text. */
-const CORE = JSON.stringify({
+const CORE = lua({
   ...{ statuses: core.TASK_STATUSES, finished: core.FINISHED_STATUSES, holdsKey: core.KEY_HOLDING_STATUSES },
   ...{ claimTo: Object.fromEntries(claimTo), lost, lostLower: lost.map((part) => part.toLowerCase()) },
 });
@@ -20,7 +29,7 @@ const CORE = JSON.stringify({
  * the decimal text the package sent: Lua's own formatting (`%.14g`) would round them.
  */
 export const PRELUDE = /* lua */ `
-local base, ops, C = string.sub(KEYS[1], 1, -5), {}, cjson.decode([==[${CORE}]==])
+local base, ops, C = string.sub(KEYS[1], 1, -5), {}, ${CORE}
 local K_ALL, K_KEYS, K_OPEN, K_DELAYED = base .. 'idx:all', base .. 'keys', base .. 'open', base .. 'delayed'
 local K_INSTANCES, K_QUEUES, K_OVERRIDES = base .. 'instances', base .. 'done:queues', base .. 'queues'
 local INDEXED = { 'status', 'name', 'key', 'owner', 'requeue', 'createdAt', 'finishedAt', 'queue', 'priority', 'runAt', 'cancel' }
@@ -77,38 +86,54 @@ local function memberships(r)
   end
   return m
 end
--- Additions wait for one ZADD (SADD) per key at the end of the call (a batch goes much faster so); a
--- removal drops a waiting one, so a record written twice in a batch is indexed as its last.
-local pending, registered = {}, { [K_OPEN] = {}, [K_QUEUES] = {} }
-local function flush()
-  for key, members in pairs(pending) do
-    local args = {}
-    for id, score in pairs(members) do
-      push(args, score, id)
-      -- unpack() is bounded by Lua's C stack (8000 values).
-      if #args >= 4000 or next(members, id) == nil then redis.call('ZADD', key, unpack(args)) args = {} end
-    end
-  end
-  for key, members in pairs(registered) do
-    for member in pairs(members) do redis.call('SADD', key, member) end
-  end
-  pending, registered = {}, { [K_OPEN] = {}, [K_QUEUES] = {} }
+-- Index changes wait for the end of the call: per key one ZREM of the ids leaving it, then one ZADD of
+-- the ids joining it (a batch goes much faster so: a call into Redis costs more than the change). A
+-- later change of the same id and key replaces an earlier one, so a record written twice in a batch is
+-- indexed as its last; no script reads an index after changing it before the flush.
+local adding, removing, registered = {}, {}, { [K_OPEN] = {}, [K_QUEUES] = {} }
+local function index(key, id, score)
+  local a, r = adding[key], removing[key]
+  if not a then a = {} adding[key] = a end
+  a[id] = score
+  if r then r[id] = nil end
 end
--- Moves the index and key-map entries of record id from old to new (either may be nil).
-local function move(id, old, new)
+local function unindex(key, id)
+  local a, r = adding[key], removing[key]
+  if not r then r = {} removing[key] = r end
+  r[id] = true
+  if a then a[id] = nil end
+end
+-- unpack() is bounded by Lua's C stack (8000 values): calls of at most 4000 arguments.
+local function flushKey(command, key, members, paired)
+  local args, n = {}, 0
+  for id, score in pairs(members) do
+    if paired then args[n + 1], args[n + 2], n = score, id, n + 2 else args[n + 1], n = id, n + 1 end
+    if n >= 4000 then redis.call(command, key, unpack(args, 1, n)) n = 0 end
+  end
+  if n > 0 then redis.call(command, key, unpack(args, 1, n)) end
+end
+local function flush()
+  for key, members in pairs(removing) do flushKey('ZREM', key, members, false) end
+  for key, members in pairs(adding) do flushKey('ZADD', key, members, true) end
+  for key, members in pairs(registered) do
+    if next(members) then flushKey('SADD', key, members, false) end
+  end
+  adding, removing, registered = {}, {}, { [K_OPEN] = {}, [K_QUEUES] = {} }
+end
+-- Moves the index and key-map entries of record id from old to new (either may be nil). holder: what
+-- the key map holds for new's key (false: nothing), when the caller read it already.
+local function move(id, old, new, holder)
   local was, is = memberships(old), memberships(new)
-  for key in pairs(was) do
-    if not is[key] then redis.call('ZREM', key, id) end
-    if not is[key] and pending[key] then pending[key][id] = nil end
-  end
-  for key, score in pairs(is) do
-    pending[key] = pending[key] or {}
-    if was[key] ~= score then pending[key][id] = score end
-  end
+  for key in pairs(was) do if not is[key] then unindex(key, id) end end
+  for key, score in pairs(is) do if was[key] ~= score then index(key, id, score) end end
   if new and claimable(new) then registered[K_OPEN][token(new)] = true
   elseif new and FINISHED[new.status] then registered[K_QUEUES][new.queue] = true end
-  if old and old.key and redis.call('HGET', K_KEYS, old.key) == id then redis.call('HDEL', K_KEYS, old.key) end
-  if new and new.key and HOLDS_KEY[new.status] then redis.call('HSET', K_KEYS, new.key, id) end
+  local key = new and HOLDS_KEY[new.status] and new.key
+  if old and old.key and old.key ~= key and redis.call('HGET', K_KEYS, old.key) == id then redis.call('HDEL', K_KEYS, old.key) end
+  if key then
+    if holder == nil then holder = redis.call('HGET', K_KEYS, key) end
+    if holder ~= id then redis.call('HSET', K_KEYS, key, id) end
+  end
 end
 local function remove(id)
   move(id, read(id), nil)
@@ -136,7 +161,8 @@ local function prepare(retention)
     redis.call('ZREM', K_DELAYED, id)
     move(id, nil, read(id))
   end
-  flush()
   if retention > 0 then for _, status in ipairs(C.finished) do purge(status, now - retention, nil, {}, 100) end end
+  -- The operation reads indexes: they must hold these changes.
+  flush()
 end
 `;

@@ -9,29 +9,86 @@ local function flagBody(body)
   if string.sub(body, 1, 24) == '{"cancelRequested":false' then return '{"cancelRequested":true' .. string.sub(body, 25) end
   return string.sub(body, 1, 23) == '{"cancelRequested":true' and body or '{"cancelRequested":true,' .. string.sub(body, 2)
 end
+-- The stored hash as a table, and its index fields as read() gives them; nil when there is none.
+local function readHash(key)
+  local flat, f, r = redis.call('HGETALL', key), {}, {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  if not f.status then return nil, nil end
+  for _, name in ipairs(INDEXED) do r[name] = f[name] end
+  r.queue, r.priority, r.runAt = r.queue or 'default', r.priority or '0', r.runAt or r.createdAt
+  return f, r
+end
+-- Makes the hash hold exactly the pairs ARGV[from..to] (and a kept cancel flag), writing only the
+-- fields that changed: a start or a finish changes a few of them.
+local function replaceHash(key, stored, from, to, keepCancel)
+  local changed, gone, n = {}, {}, 0
+  for j = from, to, 2 do
+    local field, value = ARGV[j], ARGV[j + 1]
+    if not stored or stored[field] ~= value then changed[n + 1], changed[n + 2], n = field, value, n + 2 end
+    if stored then stored[field] = nil end
+  end
+  if stored and keepCancel then stored.cancel = nil end
+  for field in pairs(stored or {}) do push(gone, field) end
+  if n > 0 then redis.call('HSET', key, unpack(changed, 1, n)) end
+  if #gone > 0 then redis.call('HDEL', key, unpack(gone)) end
+end
+-- Writes a patch (ARGV[from..mid] pairs, ARGV[mid + 1..to] fields gone) where it differs from the hash.
+local function patchHash(key, stored, from, mid, to)
+  local changed, gone = {}, {}
+  for j = from, mid, 2 do
+    if stored[ARGV[j]] ~= ARGV[j + 1] then push(changed, ARGV[j], ARGV[j + 1]) end
+  end
+  for j = mid + 1, to do if stored[ARGV[j]] then push(gone, ARGV[j]) end end
+  if #changed > 0 then redis.call('HSET', key, unpack(changed)) end
+  if #gone > 0 then redis.call('HDEL', key, unpack(gone)) end
+end
+-- A record is its id, then the count of its hash's values and the pairs, or a patch against what its
+-- writer stored last: '~<changed>:<gone>:<status>', the changed pairs (the owner always), the fields
+-- gone. A patch applies only to a hash as that writer left it (that status and owner, no cancel
+-- request); otherwise its id is answered as stale, and the writer sends the record whole.
 local function storeRecords(at)
-  local conflicts, fenced = {}, {}
+  local conflicts, fenced, stale = {}, {}, {}
   while at < #ARGV do
-    local id, from, to, r = ARGV[at + 1], at + 3, at + 2 + ARGV[at + 2], {}
-    for j = from, to, 2 do r[ARGV[j]] = ARGV[j + 1] end
-    local old, holder = read(id), r.key and HOLDS_KEY[r.status] and redis.call('HGET', K_KEYS, r.key)
+    local id, head = ARGV[at + 1], ARGV[at + 2]
+    local changes, drops, base = string.match(head, '^~(%d+):(%d+):(.*)$')
+    local from, key = at + 3, taskKey(id)
+    local mid = changes and from + changes - 1
+    local to = changes and mid + drops or at + 2 + head
+    local stored, old = readHash(key)
+    local r, outdated = {}, false
+    if not changes then
+      for j = from, to, 2 do r[ARGV[j]] = ARGV[j + 1] end
+    elseif not old or old.status ~= base or old.cancel then
+      outdated = true
+    else
+      for field, value in pairs(stored) do r[field] = value end
+      for j = from, mid, 2 do r[ARGV[j]] = ARGV[j + 1] end
+      for j = mid + 1, to do r[ARGV[j]] = nil end
+      outdated = old.owner ~= r.owner
+    end
+    -- What the key map holds for the key this record would hold (false: nothing), nil when it holds none.
+    local holder = nil
+    if not outdated and r.key and HOLDS_KEY[r.status] then holder = redis.call('HGET', K_KEYS, r.key) end
     local retry = old and FINISHED[old.status] and r.status == 'pending'
-    if holder and holder ~= id then
+    if outdated then
+      push(stale, id)
+    elseif holder and holder ~= id then
       push(conflicts, id, holder)
     elseif old and old.owner and old.owner ~= r.owner and not retry then
       push(fenced, id)
+    elseif changes then
+      patchHash(key, stored, from, mid, to)
+      move(id, old, r, holder)
     else
       -- A cancel request survives the owner's writes; only a manual retry clears it.
       local sticky = old and old.cancel and not r.cancel and not retry
       if sticky then r.cancel, ARGV[from + 1] = '1', flagBody(ARGV[from + 1]) end
-      if old then redis.call('DEL', taskKey(id)) end
-      redis.call('HSET', taskKey(id), unpack(ARGV, from, to))
-      if sticky then redis.call('HSET', taskKey(id), 'cancel', '1') end
-      move(id, old, r)
+      replaceHash(key, stored, from, to, sticky)
+      move(id, old, r, holder)
     end
     at = to
   end
-  return conflicts, fenced
+  return conflicts, fenced, stale
 end
 function ops.write() return { storeRecords(0) } end
 function ops.getMany()

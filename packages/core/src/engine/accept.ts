@@ -31,6 +31,9 @@ export async function acceptStored(
   } catch (error) {
     discard();
     throw error;
+  } finally {
+    // Settled, the promise would stay with a retained task: its id answers later duplicates.
+    state.accepted = null;
   }
   if (outcome.status !== 'stored') {
     discard();

@@ -1,7 +1,7 @@
 import { TaskTimeoutError } from '../errors/task-timeout-error.js';
 import { endedAttemptLine } from '../model/attempt-line.js';
 import { fitsAsResult } from '../model/json-value.js';
-import type { TaskStatus } from '../model/task-record.js';
+import { appendLog, type TaskStatus } from '../model/task-record.js';
 import type { Persistence } from '../persistence/persistence.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { MiddlewareChain } from './middleware.js';
@@ -174,7 +174,7 @@ export class AttemptRunner {
     } else if (ok) {
       if (fitsAsResult(value, options.maxResultBytes)) record.result = value;
       else if (value !== undefined) {
-        record.logs.push({ at: now, message: 'result not stored: not JSON, or larger than maxResultBytes' });
+        appendLog(record, { at: now, message: 'result not stored: not JSON, or larger than maxResultBytes' });
       }
       record.error = null;
       record.stack = null;

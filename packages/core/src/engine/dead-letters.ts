@@ -1,7 +1,7 @@
 import { ErrandError } from '../errors/errand-error.js';
 import { InvalidOptionError } from '../errors/invalid-option-error.js';
 import type { TaskPage } from '../model/task-query.js';
-import type { TaskRecord } from '../model/task-record.js';
+import { appendLog, type TaskRecord } from '../model/task-record.js';
 import type { Engine } from './engine.js';
 
 /** Which dead letters: tasks that failed their last attempt. */
@@ -62,7 +62,7 @@ export function deadLetters(engine: Engine, query: DeadLetterQuery): Promise<Tas
 function noteReplay(by: string, previous: TaskRecord): (record: TaskRecord) => void {
   return (record) => {
     const at = Date.now();
-    record.logs.push({
+    appendLog(record, {
       at,
       message: `replayed from the dead letters by ${by}`,
       fields: {

@@ -1,5 +1,5 @@
 import { jsonByteLength, measureJsonValue } from '../model/json-value.js';
-import type { TaskLogLine } from '../model/task-record.js';
+import { appendLog, type TaskLogLine } from '../model/task-record.js';
 import type { TaskState } from './task-state.js';
 
 /** What a task function receives as its first argument. */
@@ -128,7 +128,7 @@ export class AttemptContext implements TaskContext {
       };
       if (fields !== undefined) line.fields = boundedFields(fields);
     }
-    logs.push(line);
+    appendLog(this.#state.record, line);
     this.#host.changed(this.#state);
     this.#host.logged(this.#state, line);
   }

@@ -1,7 +1,13 @@
 import type { TaskState } from '../engine/task-state.js';
 import { emptyCounts } from '../model/query-filter.js';
 import type { StatusCounts } from '../model/task-query.js';
-import { holdsKey, isFinished, type TaskRecord, type TaskStatus } from '../model/task-record.js';
+import {
+  holdsKey,
+  isFinished,
+  shareEmpties,
+  type TaskRecord,
+  type TaskStatus,
+} from '../model/task-record.js';
 
 /**
  * The manager's memory: every unfinished task, and at most `maxRecords`
@@ -13,8 +19,11 @@ export class RecordCache {
   readonly #states = new Map<string, TaskState>();
   /** Idempotency key → the task holding it, for tasks in memory. */
   readonly #keys = new Map<string, TaskState>();
-  /** Finished tasks in the order they finished (may hold stale entries). */
-  #finished: TaskState[] = [];
+  /**
+   * Finished tasks in the order they finished (may hold stale entries). Slots before the head are
+   * emptied as it passes them, so an evicted task is garbage at once, not when the array is cut.
+   */
+  #finished: (TaskState | undefined)[] = [];
   #finishedHead = 0;
   #finishedCount = 0;
   readonly #counts: StatusCounts = emptyCounts();
@@ -112,7 +121,7 @@ export class RecordCache {
       const state = this.#finished[this.#finishedHead]!;
       const current = this.#states.get(state.record.id) === state && isFinished(state.record.status);
       if (current && !canEvict(state)) break;
-      this.#finishedHead++;
+      this.#finished[this.#finishedHead++] = undefined;
       if (current) this.delete(state);
     }
     if (this.#finishedHead > 1024 && this.#finishedHead * 2 > this.#finished.length) {
@@ -122,6 +131,7 @@ export class RecordCache {
   }
 
   #pushFinished(state: TaskState): void {
+    shareEmpties(state.record);
     this.#finished.push(state);
     this.#finishedCount++;
   }

@@ -132,6 +132,37 @@ export interface TaskRecord {
   headers: Record<string, string>;
 }
 
+/**
+ * Shared empty values of the finished records the manager keeps: most tasks have no tags, headers or
+ * log lines, and thousands of retained records need not each hold three empty objects of their own.
+ * Frozen, so that a write goes through {@link appendLog} or replaces the object, never changes them
+ * for all. New records get their own (code that appends to a running task's logs stays valid).
+ */
+export const EMPTY_LOGS = Object.freeze([]) as unknown as TaskLogLine[];
+export const EMPTY_TAGS = Object.freeze({}) as Record<string, string>;
+export const EMPTY_HEADERS = Object.freeze({}) as Record<string, string>;
+
+/** Adds a log line, giving the record an array of its own when it still shares {@link EMPTY_LOGS}. */
+export function appendLog(record: TaskRecord, line: TaskLogLine): void {
+  if (record.logs === EMPTY_LOGS) record.logs = [line];
+  else record.logs.push(line);
+}
+
+/**
+ * A record that finished: empty tags, headers and logs become the shared ones (enqueue middleware,
+ * the only writer of the first two, is done with it), so a retained record keeps no empty objects of
+ * its own.
+ */
+export function shareEmpties(record: TaskRecord): void {
+  if (record.tags !== EMPTY_TAGS && isEmpty(record.tags)) record.tags = EMPTY_TAGS;
+  if (record.headers !== EMPTY_HEADERS && isEmpty(record.headers)) record.headers = EMPTY_HEADERS;
+  if (record.logs !== EMPTY_LOGS && record.logs.length === 0) record.logs = EMPTY_LOGS;
+}
+
+function isEmpty(object: object): boolean {
+  return Object.keys(object).length === 0;
+}
+
 /** Copies a record so that a caller cannot change the manager's own. */
 export function cloneRecord(record: TaskRecord): TaskRecord {
   return { ...record, tags: { ...record.tags }, headers: { ...record.headers }, logs: record.logs.slice() };
