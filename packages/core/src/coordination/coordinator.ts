@@ -61,6 +61,8 @@ export class Coordinator {
   #deadOwners: string[] = [];
   #stopped = false;
   #unwatch: (() => Promise<void>) | null = null;
+  /** A wake-up came while a claim was in flight: claim again when it ends. */
+  #again = false;
 
   constructor(runtime: Runtime, backend: SnapshotBackend, parts: CoordinatorParts) {
     this.#runtime = runtime;
@@ -174,8 +176,17 @@ export class Coordinator {
    */
   recover(): Promise<number> {
     if (!this.#runtime.options.runTasks) return Promise.resolve(0);
-    this.#recovering ??= this.#claimRound().finally(() => {
+    if (this.#recovering) {
+      // The round in flight may have looked before this work was stored: look once more after it.
+      this.#again = true;
+      return this.#recovering;
+    }
+    this.#recovering = this.#claimRound().finally(() => {
       this.#recovering = null;
+      if (this.#again) {
+        this.#again = false;
+        void this.recover();
+      }
     });
     return this.#recovering;
   }

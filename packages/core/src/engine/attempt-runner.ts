@@ -199,7 +199,8 @@ export class AttemptRunner {
     if (retryIn !== null) {
       record.runAt = now + retryIn;
       // A snooze gives its attempt back; any other attempt that ends here is kept in the log.
-      if (record.error !== null && !isSnooze(value)) appendLog(record, endedAttemptLine(record, now, retryIn));
+      if (record.error !== null && !isSnooze(value))
+        appendLog(record, endedAttemptLine(record, now, retryIn));
       // While stopping, the task stays pending and is saved for the next start.
       if (this.#runtime.state() === 'running') dispatcher.schedule(state);
     }

@@ -1,10 +1,8 @@
-import { ResultTimeoutError, TaskCancelledError, TaskFailedError } from '../index.js';
+import { ResultTimeoutError, type SnapshotBackend, TaskCancelledError, TaskFailedError } from '../index.js';
 import { AttemptLog } from './faulty-backend.js';
 import { type ConformanceTarget, sleep, waitFor } from './fixtures.js';
 import { FAST_FLEET, useManagers } from './manager-harness.js';
 import { suite, type TestApi } from './test-api.js';
-
-/** Fast rounds, so the fleet's hand-offs fit in a test. */
 
 /**
  * Any instance can run the work: producer-only and worker instances,
@@ -16,6 +14,28 @@ export function fleetCases(target: ConformanceTarget, t: TestApi): void {
   suite(t, target.skip)(`${target.name}: the fleet`, () => {
     const h = useManagers(target, t, FAST_FLEET);
     const manager = h.manager;
+
+    if (target.capabilities.notify) {
+      it('wakes a worker for work stored while its claim is in flight: no task waits for a poll', async () => {
+        // No poll and no takeover round within the test: only wake-ups can start these tasks.
+        const slow = { takeoverInterval: 120_000, pollInterval: 120_000 };
+        const web = manager({ instanceId: 'web', runTasks: false, ...slow });
+        // The worker's claims answer 300 ms after the store did: work stored meanwhile rings while one is in flight.
+        const worker = manager({
+          instanceId: 'worker',
+          backend: slowClaims(h.store.connect(), 300),
+          ...slow,
+        });
+        for (const m of [web, worker]) m.define('ping', async (_ctx, n: number) => n);
+        await worker.start();
+        await web.start();
+        const first = await web.enqueue('ping', [1]);
+        await sleep(100);
+        const second = await web.enqueue('ping', [2]);
+        expect(await web.result(first, { timeout: 5000 })).toBe(1);
+        expect(await web.result(second, { timeout: 5000 })).toBe(2);
+      });
+    }
 
     it('lets a producer-only instance hand its work to workers: each task runs once, both workers work', async () => {
       const log = new AttemptLog();
@@ -149,5 +169,21 @@ export function fleetCases(target: ConformanceTarget, t: TestApi): void {
       for (const id of ids) expect(log.of(id)).toHaveLength(1);
       expect(log.spans.filter((span) => span.instanceId === 'idle').length).toBeGreaterThan(0);
     });
+  });
+}
+
+/** `backend`, whose claims answer `ms` after the store did. */
+function slowClaims(backend: SnapshotBackend, ms: number): SnapshotBackend {
+  return new Proxy(backend, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (property !== 'claim') return value.bind(target);
+      return async (...args: unknown[]) => {
+        const claimed = await value.apply(target, args);
+        await sleep(ms);
+        return claimed;
+      };
+    },
   });
 }
