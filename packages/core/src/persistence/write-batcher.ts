@@ -1,4 +1,4 @@
-import type { SnapshotBackend } from '../backend/backend.js';
+import type { SnapshotBackend, WriteKind } from '../backend/backend.js';
 import type { TaskState } from '../engine/task-state.js';
 import { BackendError } from '../errors/backend-error.js';
 import { cloneRecord, type TaskRecord } from '../model/task-record.js';
@@ -18,11 +18,25 @@ interface Waiter {
   reject: (error: BackendError) => void;
 }
 
-/** One record of a batch: the copy written, its live state, and the callers waiting on it. */
+/**
+ * One record of a batch: the copy written, its live state, and the callers waiting on it. Its kind
+ * is read when the copy is taken: a record this instance stored already is a transition.
+ */
 interface Entry {
   record: TaskRecord;
   state: TaskState;
   waiters: Waiter[];
+  kind: WriteKind;
+}
+
+/** A batch entry for the state as it is now (every change since it was queued collapses into this copy). */
+function entryOf(state: TaskState, waiters: Waiter[]): Entry {
+  return {
+    record: cloneRecord(state.record),
+    state,
+    waiters,
+    kind: state.persisted ? 'transition' : 'insert',
+  };
 }
 
 /** Health of the write path, for `stats()` and health checks. */
@@ -170,7 +184,7 @@ export class WriteBatcher {
     const outcomes = states.map(
       (state) =>
         new Promise<WriteOutcome>((resolve, reject) => {
-          entries.push({ record: cloneRecord(state.record), state, waiters: [{ state, resolve, reject }] });
+          entries.push(entryOf(state, [{ state, resolve, reject }]));
         }),
     );
     for (const entry of entries) this.#inFlight.set(entry.record.id, entry.state);
@@ -268,7 +282,7 @@ export class WriteBatcher {
         continue;
       }
       this.#dirty.delete(id);
-      entries.set(id, { record: cloneRecord(waiter.state.record), state: waiter.state, waiters: [waiter] });
+      entries.set(id, entryOf(waiter.state, [waiter]));
     }
     this.#waiters = later;
     for (const [id, state] of this.#dirty) {
@@ -283,7 +297,7 @@ export class WriteBatcher {
       }
       this.#dirty.delete(id);
       if (entries.has(id)) continue;
-      entries.set(id, { record: cloneRecord(state.record), state, waiters: [] });
+      entries.set(id, entryOf(state, []));
     }
     return [...entries.values()];
   }
@@ -305,7 +319,8 @@ export class WriteBatcher {
     const { backend } = this.#options;
     const started = performance.now();
     try {
-      const result = await backend.write(entries.map((entry) => entry.record));
+      const records = entries.map((entry) => entry.record);
+      const result = await backend.write(records, { kinds: entries.map((entry) => entry.kind) });
       this.#succeeded(entries.length, performance.now() - started);
       this.#settle(entries, result.conflicts, result.fenced);
     } catch (cause) {
