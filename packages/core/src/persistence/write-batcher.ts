@@ -16,6 +16,8 @@ interface Waiter {
   state: TaskState;
   resolve: (outcome: WriteOutcome) => void;
   reject: (error: BackendError) => void;
+  /** Runs once, just before the record is copied into its batch (see `require`). */
+  prepare?: () => void;
 }
 
 /**
@@ -166,10 +168,14 @@ export class WriteBatcher {
     }
   }
 
-  /** Writes a record now and resolves with what the store did, or rejects with the backend's error. */
-  require(state: TaskState): Promise<WriteOutcome> {
+  /**
+   * Writes a record now and resolves with what the store did, or rejects with the backend's error.
+   * `prepare` runs just before the record is copied into its batch, which may be a while after the
+   * call when writes are in flight: a last change made there goes into the same commit.
+   */
+  require(state: TaskState, prepare?: () => void): Promise<WriteOutcome> {
     return new Promise<WriteOutcome>((resolve, reject) => {
-      this.#waiters.push({ state, resolve, reject });
+      this.#waiters.push({ state, resolve, reject, prepare });
       this.#kick(true);
     });
   }
@@ -282,6 +288,7 @@ export class WriteBatcher {
         continue;
       }
       this.#dirty.delete(id);
+      waiter.prepare?.();
       entries.set(id, entryOf(waiter.state, [waiter]));
     }
     this.#waiters = later;
