@@ -66,15 +66,12 @@ export class PostgresBackend extends SqlBackend<connection.PostgresPool> impleme
     await db?.close(this.caller.timeout);
   }
 
-  /**
-   * One statement unless a key is named twice; then its rounds in one transaction. Transitions the
-   * writer names are narrow updates in the same statement (see `writeStatement`).
-   */
-  async write(records: readonly core.TaskRecord[], hints?: core.WriteHints): Promise<core.WriteResult> {
-    const rounds = planRounds(records, hints);
+  /** One statement unless a key is named twice; then its rounds in one transaction. Atomic either way. */
+  async write(records: readonly core.TaskRecord[]): Promise<core.WriteResult> {
+    const rounds = planRounds(records);
     return this.call('write', (db) => {
       if (rounds.length === 0) return { conflicts: [], fenced: [] };
-      const write = writeRounds(this.#sql.write, rounds, records);
+      const write = writeRounds(this.#sql.write, rounds);
       return rounds.length === 1 ? db.separately(write) : db.atomically(write);
     });
   }
@@ -130,7 +127,7 @@ export class PostgresBackend extends SqlBackend<connection.PostgresPool> impleme
   }
 
   protected writeProcedure(records: readonly core.TaskRecord[]) {
-    return writeRounds(this.#sql.write, planRounds(records), records);
+    return writeRounds(this.#sql.write, planRounds(records));
   }
 
   protected driver(): connection.PostgresPool | null {

@@ -1,5 +1,5 @@
 import type { TaskRecord } from '@errand/core';
-import { encodeFields, type FieldCodec, type FieldSpec, TASK_FIELDS } from '@errand/core';
+import { encodeFields, type FieldCodec, TASK_FIELDS } from '@errand/core';
 
 // NUL cannot be stored in a text column, and a lone surrogate cannot cross json_to_recordset:
 // either would fail the batch forever, so they become U+FFFD (as pg does to a lone surrogate).
@@ -19,21 +19,13 @@ export const PG_CODEC: FieldCodec = {
   decode: (kind, value) => (kind === 'int' || kind === 'time' || kind === 'float' ? Number(value) : value),
 };
 
-/**
- * The JSON batch that `json_to_recordset` reads: one object per record, keyed by column, with the
- * columns of `fields` (and always `id`).
- */
-export function encodeRecords(
-  records: readonly TaskRecord[],
-  fields: ReadonlyArray<FieldSpec<keyof TaskRecord>> = TASK_FIELDS,
-): string {
+/** The JSON batch that `json_to_recordset` reads: one object per record, keyed by column. */
+export function encodeRecords(records: readonly TaskRecord[]): string {
   const rows = records.map((record) => {
     // An empty key means "no key", as in core, not one that all empty-keyed tasks would share.
     const keyed = { ...record, idempotencyKey: record.idempotencyKey || null };
-    const values = encodeFields(fields, keyed, PG_CODEC);
-    const row: Record<string, unknown> = { id: record.id };
-    for (let i = 0; i < fields.length; i++) row[fields[i]!.column] = values[i];
-    return row;
+    const values = encodeFields(TASK_FIELDS, keyed, PG_CODEC);
+    return Object.fromEntries(TASK_FIELDS.map((spec, i) => [spec.column, values[i]]));
   });
   return JSON.stringify(rows);
 }
