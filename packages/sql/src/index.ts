@@ -50,4 +50,4 @@ export {
 export { json, text } from './rows.js';
 export { type JobTables, jobStatements, type ScheduleHost, sqlScheduleStore } from './schedules.js';
 export { claimableSql, col, FINISHED_SQL, KEY_HOLDING_SQL, keyHoldingSql, statusList } from './statuses.js';
-export { isTransition, splitByKind, takesKey } from './write-kinds.js';
+export { isTransition } from './write-kinds.js';

@@ -1,22 +1,12 @@
-import { makeRecord } from '@errand/core/testing';
 import { describe, expect, it } from 'vitest';
 import { sqliteDialect } from '../src/dialects.js';
-import { splitByKind, TASK_COLUMNS, TRANSITION_COLUMNS, transitionUpdate } from '../src/index.js';
+import { isTransition, TASK_COLUMNS, TRANSITION_COLUMNS, transitionUpdate } from '../src/index.js';
 
 describe('write kinds', () => {
-  it('sends transitions that take no key narrow, everything else in full, each id once', () => {
-    const fresh = makeRecord();
-    const started = makeRecord({ status: 'running' });
-    const retried = makeRecord({ idempotencyKey: 'k' });
-    const unhinted = makeRecord();
-    const twice = makeRecord();
-    const records = [fresh, started, retried, unhinted, twice, { ...twice, status: 'success' as const }];
-    const split = splitByKind(records, {
-      kinds: ['insert', 'transition', 'transition', undefined as never, 'insert', 'transition'],
-    });
-    expect(split.full.map((r) => r.id)).toEqual([fresh.id, retried.id, unhinted.id]);
-    expect(split.transitions).toEqual([started, records[5]]);
-    expect(splitByKind(records, undefined).transitions).toEqual([]);
+  it('reads a record as a transition only when its writer says so', () => {
+    const hints = { kinds: ['insert', 'transition'] as const };
+    expect([0, 1, 2].map((index) => isTransition(hints, index))).toEqual([false, true, false]);
+    expect(isTransition(undefined, 0)).toBe(false);
   });
 
   it('updates only the columns a transition changes, owner and status last, under the fence', () => {
