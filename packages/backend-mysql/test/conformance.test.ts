@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { requireService, runBackendConformance } from '@errand/core/testing';
+import { requireService, runBackendConformance, runWriteHintCases } from '@errand/core/testing';
 import { runScheduleConformance } from '@errand/scheduler/testing';
 import * as vitest from 'vitest';
 import { MysqlBackend } from '../src/index.js';
@@ -45,4 +45,5 @@ const target = {
 };
 
 runBackendConformance(target, vitest);
+runWriteHintCases(target, vitest);
 runScheduleConformance(target, vitest);

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { requireService, runBackendConformance } from '@errand/core/testing';
+import { requireService, runBackendConformance, runWriteHintCases } from '@errand/core/testing';
 import { runScheduleConformance } from '@errand/scheduler/testing';
 import * as vitest from 'vitest';
 import { PostgresBackend } from '../src/index.js';
@@ -37,4 +37,5 @@ const target = {
 };
 
 runBackendConformance(target, vitest);
+runWriteHintCases(target, vitest);
 runScheduleConformance(target, vitest);

@@ -6,6 +6,7 @@ import type {
   ClaimRequest,
   SnapshotBackend,
   TaskRecord,
+  WriteHints,
   WriteResult,
 } from '@errand/core';
 import {
@@ -141,9 +142,9 @@ export class SqliteBackend extends SqlBackend<SqliteDriver> implements SnapshotB
     if (db && !this.#settings.database) db.close();
   }
 
-  /** One `BEGIN IMMEDIATE` transaction a batch: a key's holder cannot change between its check and the upsert. */
-  write(records: readonly TaskRecord[]): Promise<WriteResult> {
-    return this.call('write', (driver) => driver.write(records));
+  /** One `BEGIN IMMEDIATE` transaction a batch: a key's holder cannot change between its check and the write. */
+  write(records: readonly TaskRecord[], hints?: WriteHints): Promise<WriteResult> {
+    return this.call('write', (driver) => driver.write(records, hints));
   }
 
   /**

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ConformanceTarget, runBackendConformance } from '@errand/core/testing';
+import { type ConformanceTarget, runBackendConformance, runWriteHintCases } from '@errand/core/testing';
 import { runScheduleConformance } from '@errand/scheduler/testing';
 import * as vitest from 'vitest';
 import { SqliteBackend } from '../src/index.js';
@@ -27,4 +27,5 @@ const target: ConformanceTarget = {
 };
 
 runBackendConformance(target, vitest);
+runWriteHintCases(target, vitest);
 runScheduleConformance(target, vitest);

@@ -12,6 +12,8 @@ export type {
   QueueOverride,
   QueueOverridePatch,
   SnapshotBackend,
+  WriteHints,
+  WriteKind,
   WriteResult,
 } from './backend/backend.js';
 export { keepSubscribed, type ResubscribeOptions, type Subscription } from './backend/resubscribe.js';

@@ -19,6 +19,7 @@ import {
   TASK_FIELDS,
   type TaskRecord,
   type TaskStatus,
+  type WriteHints,
   type WriteResult,
 } from '@errand/core';
 import { columnList } from './columns.js';
@@ -81,7 +82,7 @@ export abstract class SqlBackend<D extends SqlDriver = SqlDriver> {
   /** Short name for logs and errors (`'sqlite'`...). */
   abstract readonly name: string;
   /** Stores a batch by the rules of `SnapshotBackend.write()`. */
-  abstract write(records: readonly TaskRecord[]): Promise<WriteResult>;
+  abstract write(records: readonly TaskRecord[], hints?: WriteHints): Promise<WriteResult>;
   /** Claims unfinished work by the rules of `SnapshotBackend.claim()` (after the guard of {@link claim}). */
   protected abstract claimTasks(driver: D, request: ClaimRequest): Awaitable<TaskRecord[]>;
   /** The driver of one call, or null before `open()` and after `close()`. */

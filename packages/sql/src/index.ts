@@ -13,11 +13,11 @@ export {
   claimOrder,
   setList,
 } from './claim.js';
-export { columnList, JOB_COLUMNS, TASK_COLUMNS } from './columns.js';
+export { columnList, JOB_COLUMNS, TASK_COLUMNS, TRANSITION_COLUMNS, TRANSITION_FIELDS } from './columns.js';
 export { literal, Params, type SqlDialect, type Statement } from './dialect.js';
 export { DIALECTS, mysqlDialect, postgresDialect, sqliteDialect } from './dialects.js';
 export type { AtomicOptions, Awaitable, SqlDriver } from './driver.js';
-export { fencedUpdate, fenceSql, stickyCancelSql } from './fence.js';
+export { fencedUpdate, fenceSql, stickyCancelSql, transitionUpdate } from './fence.js';
 export { cancelOutcome, cancelRequestsOf, cancelStatements, type FleetTables, selectMany } from './fleet.js';
 export {
   type FlowTables,
@@ -50,3 +50,4 @@ export {
 export { json, text } from './rows.js';
 export { type JobTables, jobStatements, type ScheduleHost, sqlScheduleStore } from './schedules.js';
 export { claimableSql, col, FINISHED_SQL, KEY_HOLDING_SQL, keyHoldingSql, statusList } from './statuses.js';
+export { isTransition } from './write-kinds.js';

@@ -40,6 +40,24 @@ export interface WriteResult {
   fenced: string[];
 }
 
+/**
+ * What the writer knows of one record of a `write()` batch: a hint that lets a store write less.
+ * - `'insert'`: this writer never stored the record (the row may still exist, after a write whose
+ *   outcome was unknown, so the store must still handle a clash as `write()` says);
+ * - `'transition'`: this writer stored the record before, and only fields that a transition may
+ *   change (those of `TASK_FIELDS` not marked `fixed`) can differ from what it stored.
+ *
+ * A store that ignores it writes every record in full; the rules of `write()` (keys, fencing,
+ * atomicity, results) are the same either way.
+ */
+export type WriteKind = 'insert' | 'transition';
+
+/** Hints of a `write()` call, all optional (see {@link WriteKind}). */
+export interface WriteHints {
+  /** The kind of each record, by its index in `records`; a record without one is written in full. */
+  kinds?: readonly WriteKind[];
+}
+
 /** Options of a `claim()` call. */
 export interface ClaimRequest {
   /**
@@ -206,8 +224,12 @@ export interface SnapshotBackend {
    *
    * A batch is atomic: when the call rejects, none of it was stored, so the
    * manager may split it to find a record the store refuses.
+   *
+   * `hints` may let the store write less (a transition updates only what a
+   * transition changes); a store may ignore them, and a wrapper must pass
+   * them on with records that keep their positions.
    */
-  write(records: readonly TaskRecord[]): Promise<WriteResult>;
+  write(records: readonly TaskRecord[], hints?: WriteHints): Promise<WriteResult>;
 
   /** Loads one record by id, or `null`. */
   get(id: string): Promise<TaskRecord | null>;

@@ -11,6 +11,7 @@ import type {
   QueueOverride,
   QueueOverridePatch,
   SnapshotBackend,
+  WriteHints,
   WriteResult,
 } from '../backend/backend.js';
 import type { ScheduleStore } from '../backend/schedule-store.js';
@@ -78,8 +79,12 @@ export class EncryptedBackend implements SnapshotBackend {
     return this.inner.close();
   }
 
-  write(records: readonly TaskRecord[]): Promise<WriteResult> {
-    return this.inner.write(records.map((record) => encryptRecord(record, this.keyring)));
+  // Position for position, so the hints still describe the records they came with.
+  write(records: readonly TaskRecord[], hints?: WriteHints): Promise<WriteResult> {
+    return this.inner.write(
+      records.map((record) => encryptRecord(record, this.keyring)),
+      hints,
+    );
   }
 
   async get(id: string): Promise<TaskRecord | null> {

@@ -20,14 +20,23 @@ export async function acceptStored(
 ): Promise<string> {
   const { record } = state;
   // Unowned work is left to the fleet's claims, this instance's included.
-  const reserved = shared === null && dispatcher.reserve(state);
+  let reserved = shared === null && dispatcher.reserve(state);
+  // No slot now: one may be free when the write is taken (a task that just ended released it), and
+  // a start reserved then is stored by the same commit instead of a write of its own (unless the
+  // task was cancelled meanwhile).
+  const late =
+    shared === null && !reserved
+      ? () => {
+          if (record.status === 'pending' && !state.lost) reserved = dispatcher.reserve(state);
+        }
+      : undefined;
   const discard = () => {
     if (reserved) dispatcher.unreserve(state, null);
     runtime.cache.delete(state);
   };
   let outcome: Awaited<ReturnType<Persistence['require']>>;
   try {
-    outcome = await persistence.require(state);
+    outcome = await persistence.require(state, late);
   } catch (error) {
     discard();
     throw error;

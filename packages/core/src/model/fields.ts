@@ -22,15 +22,21 @@ export interface FieldSpec<Field extends string = string> {
   nullable: boolean;
   /** A history filter or claim reads it, so the stores index it. */
   indexed: boolean;
+  /**
+   * Set when the record is created and never changed after: a store may leave it out of the update
+   * of a `'transition'` write (see `WriteKind`). Core never assigns such a field of a stored record.
+   */
+  fixed: boolean;
 }
 
 function field<F extends string>(
   name: F,
   column: string,
   kind: FieldKind,
-  flags: { nullable?: boolean; indexed?: boolean } = {},
+  flags: { nullable?: boolean; indexed?: boolean; fixed?: boolean } = {},
 ): FieldSpec<F> {
-  return { field: name, column, kind, nullable: flags.nullable ?? false, indexed: flags.indexed ?? false };
+  const { nullable = false, indexed = false, fixed = false } = flags;
+  return { field: name, column, kind, nullable, indexed, fixed };
 }
 
 /**
@@ -43,15 +49,15 @@ function field<F extends string>(
  * reads both, so they must change after every other column.
  */
 export const TASK_FIELDS: ReadonlyArray<FieldSpec<keyof TaskRecord>> = Object.freeze([
-  field('id', 'id', 'text', { indexed: true }),
-  field('name', 'name', 'text', { indexed: true }),
-  field('queue', 'queue', 'text'),
-  field('priority', 'priority', 'int'),
+  field('id', 'id', 'text', { indexed: true, fixed: true }),
+  field('name', 'name', 'text', { indexed: true, fixed: true }),
+  field('queue', 'queue', 'text', { fixed: true }),
+  field('priority', 'priority', 'int', { fixed: true }),
   field('tags', 'tags', 'tags'),
-  field('args', 'args', 'json'),
+  field('args', 'args', 'json', { fixed: true }),
   field('attempt', 'attempt', 'int'),
   field('maxAttempts', 'max_attempts', 'int'),
-  field('createdAt', 'created_at', 'time', { indexed: true }),
+  field('createdAt', 'created_at', 'time', { indexed: true, fixed: true }),
   field('startedAt', 'started_at', 'time', { nullable: true }),
   field('finishedAt', 'finished_at', 'time', { nullable: true }),
   field('duration', 'duration', 'float', { nullable: true }),
@@ -62,10 +68,10 @@ export const TASK_FIELDS: ReadonlyArray<FieldSpec<keyof TaskRecord>> = Object.fr
   field('logs', 'logs', 'json'),
   field('progress', 'progress', 'float', { nullable: true }),
   field('result', 'result', 'json', { nullable: true }),
-  field('idempotencyKey', 'idempotency_key', 'text', { nullable: true, indexed: true }),
+  field('idempotencyKey', 'idempotency_key', 'text', { nullable: true, indexed: true, fixed: true }),
   field('requeueOnInterrupt', 'requeue_on_interrupt', 'bool'),
   field('cancelRequested', 'cancel_requested', 'bool'),
-  field('headers', 'headers', 'tags'),
+  field('headers', 'headers', 'tags', { fixed: true }),
   field('owner', 'owner', 'text', { nullable: true, indexed: true }),
   field('status', 'status', 'text', { indexed: true }),
 ]);

@@ -85,9 +85,12 @@ export class Persistence {
     return this.#batcher !== null && state.persisted && this.#runtime.options.durability === 'durable';
   }
 
-  /** Stores a record now; resolves with what the store did, rejects with a `BackendError`. */
-  require(state: TaskState): Promise<WriteOutcome> {
-    const written = this.#batcher!.require(state);
+  /**
+   * Stores a record now; resolves with what the store did, rejects with a `BackendError`.
+   * `prepare` runs just before the record is taken into its batch (see `WriteBatcher.require`).
+   */
+  require(state: TaskState, prepare?: () => void): Promise<WriteOutcome> {
+    const written = this.#batcher!.require(state, prepare);
     this.#commits.add(written);
     const forget = () => this.#commits.delete(written);
     written.then(forget, forget);

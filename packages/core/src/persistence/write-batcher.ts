@@ -1,4 +1,4 @@
-import type { SnapshotBackend } from '../backend/backend.js';
+import type { SnapshotBackend, WriteKind } from '../backend/backend.js';
 import type { TaskState } from '../engine/task-state.js';
 import { BackendError } from '../errors/backend-error.js';
 import { cloneRecord, type TaskRecord } from '../model/task-record.js';
@@ -16,13 +16,29 @@ interface Waiter {
   state: TaskState;
   resolve: (outcome: WriteOutcome) => void;
   reject: (error: BackendError) => void;
+  /** Runs once, just before the record is copied into its batch (see `require`). */
+  prepare?: () => void;
 }
 
-/** One record of a batch: the copy written, its live state, and the callers waiting on it. */
+/**
+ * One record of a batch: the copy written, its live state, and the callers waiting on it. Its kind
+ * is read when the copy is taken: a record this instance stored already is a transition.
+ */
 interface Entry {
   record: TaskRecord;
   state: TaskState;
   waiters: Waiter[];
+  kind: WriteKind;
+}
+
+/** A batch entry for the state as it is now (every change since it was queued collapses into this copy). */
+function entryOf(state: TaskState, waiters: Waiter[]): Entry {
+  return {
+    record: cloneRecord(state.record),
+    state,
+    waiters,
+    kind: state.persisted ? 'transition' : 'insert',
+  };
 }
 
 /** Health of the write path, for `stats()` and health checks. */
@@ -152,10 +168,14 @@ export class WriteBatcher {
     }
   }
 
-  /** Writes a record now and resolves with what the store did, or rejects with the backend's error. */
-  require(state: TaskState): Promise<WriteOutcome> {
+  /**
+   * Writes a record now and resolves with what the store did, or rejects with the backend's error.
+   * `prepare` runs just before the record is copied into its batch, which may be a while after the
+   * call when writes are in flight: a last change made there goes into the same commit.
+   */
+  require(state: TaskState, prepare?: () => void): Promise<WriteOutcome> {
     return new Promise<WriteOutcome>((resolve, reject) => {
-      this.#waiters.push({ state, resolve, reject });
+      this.#waiters.push({ state, resolve, reject, prepare });
       this.#kick(true);
     });
   }
@@ -170,7 +190,7 @@ export class WriteBatcher {
     const outcomes = states.map(
       (state) =>
         new Promise<WriteOutcome>((resolve, reject) => {
-          entries.push({ record: cloneRecord(state.record), state, waiters: [{ state, resolve, reject }] });
+          entries.push(entryOf(state, [{ state, resolve, reject }]));
         }),
     );
     for (const entry of entries) this.#inFlight.set(entry.record.id, entry.state);
@@ -268,7 +288,8 @@ export class WriteBatcher {
         continue;
       }
       this.#dirty.delete(id);
-      entries.set(id, { record: cloneRecord(waiter.state.record), state: waiter.state, waiters: [waiter] });
+      waiter.prepare?.();
+      entries.set(id, entryOf(waiter.state, [waiter]));
     }
     this.#waiters = later;
     for (const [id, state] of this.#dirty) {
@@ -283,7 +304,7 @@ export class WriteBatcher {
       }
       this.#dirty.delete(id);
       if (entries.has(id)) continue;
-      entries.set(id, { record: cloneRecord(state.record), state, waiters: [] });
+      entries.set(id, entryOf(state, []));
     }
     return [...entries.values()];
   }
@@ -305,7 +326,8 @@ export class WriteBatcher {
     const { backend } = this.#options;
     const started = performance.now();
     try {
-      const result = await backend.write(entries.map((entry) => entry.record));
+      const records = entries.map((entry) => entry.record);
+      const result = await backend.write(records, { kinds: entries.map((entry) => entry.kind) });
       this.#succeeded(entries.length, performance.now() - started);
       this.#settle(entries, result.conflicts, result.fenced);
     } catch (cause) {

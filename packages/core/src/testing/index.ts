@@ -45,6 +45,7 @@ export { requireService } from './service-check.js';
 export { StallProxy } from './stall-proxy.js';
 export { type StoreHarness, silentLogger, useStore } from './store-harness.js';
 export { suite, type TestApi } from './test-api.js';
+export { runWriteHintCases } from './write-hint-cases.js';
 
 /** Registers the whole conformance suite for one backend. */
 export function runBackendConformance(target: ConformanceTarget, t: TestApi): void {
