@@ -34,9 +34,9 @@ function transitionValues(record: TaskRecord): Record<string, unknown> {
 // writers, so a key's holder cannot change between the check and the write. A record its writer
 // stored before (a transition) is one narrow UPDATE, which leaves the indexes of the columns a
 // transition never changes alone; one it leaves as it was (fenced, or the row is gone) goes on to
-// the upsert, which settles it as before. A fenced upsert changes no row, which .run().changes
-// reports. A cancel request another instance stored survives the owner's update (every SET reads
-// the row as it was). The statements are prepared once per connection.
+// the upsert, which settles it as before (a fenced one changes no row: .run().changes says so).
+// A cancel request another instance stored survives the owner's update (every SET reads the row as
+// it was). The statements are prepared once per connection.
 export function prepareWrite(db: Database.Database, prefix: string): WriteBatch {
   const table = `${prefix}tasks`;
   const full = fencedUpdate(sqliteDialect, table);
