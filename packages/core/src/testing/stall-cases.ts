@@ -103,7 +103,8 @@ export function stallCases(target: ConformanceTarget, t: TestApi): void {
       expect(ms).toBeLessThan(OPERATION_TIMEOUT + SLACK);
       const health = manager.stats().backend!;
       expect(health.healthy).toBe(false);
-      expect(health.lastError).toContain('operationTimeout');
+      // Core's time limit, or the driver's own per-query one set to the same value (mysql2), whichever fires first.
+      expect(health.lastError).toMatch(/operationTimeout|timeout/i);
       const stopped = await timed(() => manager.stop({ timeout: 500 }));
       expect(stopped.error).toBeNull();
       // The grace period, then at most the final flush's and the close's bounds.
