@@ -3,29 +3,37 @@
 // every regenerated report says it. Update it when a limit moves.
 export const LIMITS = `## What limits Errand now
 
-- **Durable throughput is bounded by the workload's 32 enqueues in flight.** Each producer waits
-  for its enqueue's commit, so one commit carries at most 32 new tasks, and throughput is at most
-  32 / (commit round trip). Group commit cannot batch what has not arrived; up to 4 commits run at
-  once (\`maxWritesInFlight\`, +25% against a store 2 ms away), but each producer still waits for
-  its own. Node itself is mostly idle in the durable runs:
+- **Durable throughput at 32 in flight is bounded by what each task costs its store**:
+  - SQLite: a task is one insert (13–15 µs with the indexes history and claims need) and one
+    narrow update of its transition (~9 µs), plus ~50 µs of Node per task (the write batcher's
+    copy, the driver's binding, the task's own life) on a core shared with the producer. That
+    is ~20,000 tasks/s here, 2.6× a prepared insert per transaction (the ceiling column), as
+    group commit puts many tasks in one commit. 50,000 would need dropping indexes that queries
+    use, or a weaker start guarantee; neither is done.
+  - Redis: redis-server spends ~75 µs of CPU per task (one script call per batch; about 8 sorted
+    set updates per task for the status, name, time and claim indexes that history queries and
+    claims need) and Node ~100 µs, on 2 shared cores. BullMQ spreads ~190 µs per task over many
+    small pipelined commands. 3× BullMQ would need both sides about 3× cheaper (a layout without
+    the all-tasks index, fewer script arguments per record, no copy per write in core).
   - PostgreSQL and MariaDB: every commit flushes the log to disk (\`synchronous_commit = on\`,
-    \`innodb_flush_log_at_trx_commit = 1\`, their defaults), so the round trip includes an fsync.
-    Errand's write statement itself is as fast as the raw driver's (flush table).
-  - Redis: redis-server is CPU-bound running the write script, about ten index updates per record
-    (hash, time, status, name, claim and key indexes, all of which history queries and claims
-    need), on a core it shares with Node here.
-  - SQLite: CPU-bound in better-sqlite3's upsert, ~16 µs per row (22 columns, 5 secondary
-    indexes); the raw driver on the same table is no faster (flush table). A durable task writes
-    2 rows when it starts at once and 3 when it has to wait for a slot (its start is stored before
-    its function runs, so that a crash can never run it twice); in this workload most tasks wait,
-    ~2.9 rows per task, which caps durable SQLite near 20,000 tasks/s. 50,000 would need a leaner
-    table (fewer indexes, slower history queries) or a weaker guarantee; neither is done.
-- **Latency:** on each store Errand's p50 is below that store's peers (Redis durable vs BullMQ;
-  PostgreSQL durable vs pg-boss and graphile-worker); durable MySQL pays a commit with an fsync
-  before the task starts.
-- **Memory per retained record** (in memory): the record (23 fields), its in-memory state, its
-  args/tags/logs arrays and two map entries. Task ids used to be kept by V8 as trees of string
-  fragments (~489 B each); they are now flat (~61 B), which took the figure from 2,108 B to the
-  one above. Under 1 KiB needs a leaner record layout (shared empty arrays, one object per task);
-  not done yet.
+    \`innodb_flush_log_at_trx_commit = 1\`, their defaults); a narrow UPDATE does not help
+    PostgreSQL (a status change writes a new row version and every index entry anyway, and the
+    narrow form measured 40–70% slower per statement), so it keeps one upsert per record.
+- **At 256 in flight durable throughput falls on every store** instead of growing: with 32 slots,
+  224 tasks wait for one, so each pays a separate start commit (accept, start, finish: 3 writes
+  instead of 2) and its slot is idle while that commit is in flight — a task's start is stored
+  before its function runs, so a crash can never run it twice. Group commit batches the accepts,
+  not the slot-by-slot starts. Raising \`concurrency\` with the in-flight count is what scales.
+- **Fleet**: on 2 cores shared by the store, the producer and the workers, more worker processes
+  add CPU contention, not CPU; 1 → 2 workers on PostgreSQL is 1.8×, 4 is not faster. Wake-ups:
+  PostgreSQL LISTEN/NOTIFY and Redis pub/sub start shared tasks within milliseconds; MySQL and
+  SQLite poll (\`pollInterval\`, 1 s by default), so their latency is about half of it.
+- **Retention on MariaDB** delays enqueues most (p99 57 ms against 13–15 ms on PostgreSQL and
+  SQLite while 1,000,000 rows go): each batched DELETE holds InnoDB locks on the secondary index
+  pages an INSERT also touches. Smaller batches would trade cleanup time for it.
+- **Server workload**: Errand's handler answers after its durable enqueue's group commit, so
+  req/s follows each store's commit rate; the tasks keep running after the load stops (the
+  "tasks run" column counts those done by the end).
+- **Memory per retained record**: under 1 KiB since records share empty tags, headers and logs
+  and the finished list lets evicted records go at once (it kept up to \`maxRecords\` of them).
 `;
