@@ -37,6 +37,9 @@ async function main(): Promise<void> {
   scheduler.add({
     id: 'beat',
     cron: '* * * * * *',
+    // The victim's run of a tick stays "active" until its lease expires (2 s): with the default
+    // maxInstances of 1 the next ticks would be skipped by design. Every tick must run here.
+    maxInstances: 3,
     fn: async (ctx: { idempotencyKey: string | null }) => {
       appendFileSync(config.runsFile, `${ctx.idempotencyKey} ${config.instanceId}\n`);
     },
