@@ -15,7 +15,16 @@ import { packPackage, publishedPackages, root } from './pack-packages.mjs';
  * attw runs per package; a package listed here gets these runs instead of one
  * default (strict profile, every entry point) run. Every exception says why.
  */
-const ATTW_RUNS = {};
+// Subpath exports (`/testing`, `/metrics`, `/node`, `/fastify`, `/describe`) cannot resolve under
+// TypeScript's legacy node10 resolution (\`moduleResolution: "node"\`), which predates the exports
+// map; every package needs Node >= 20, whose users resolve with node16/nodenext or a bundler. So
+// these packages are checked under attw's node16 profile (node16 from CJS and ESM, and bundler).
+const NODE16 = [['--profile', 'node16']];
+const ATTW_RUNS = {
+  '@errand/core': NODE16,
+  '@errand/dashboard': NODE16,
+  '@errand/scheduler': NODE16,
+};
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const problems = [];
